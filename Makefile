@@ -1,0 +1,41 @@
+# Practicum: `make lab` opens the lessons, `make test` checks everything (see README.md).
+PYTHON  ?= python3
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+BUILD   := build
+STAMP   := $(VENV)/.kit-installed
+PROFILE ?= workshop
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+# Keep Jupyter, IPython and matplotlib state out of $HOME during tests.
+TEST_ENV := HF_HUB_OFFLINE=1 KIT_PROFILE=smoke KIT_CACHE=$(CURDIR)/$(BUILD)/cache \
+	JUPYTER_CONFIG_DIR=$(CURDIR)/$(BUILD)/jupyter/config JUPYTER_DATA_DIR=$(CURDIR)/$(BUILD)/jupyter/data \
+	JUPYTER_RUNTIME_DIR=$(CURDIR)/$(BUILD)/jupyter/runtime IPYTHONDIR=$(CURDIR)/$(BUILD)/ipython \
+	MPLCONFIGDIR=$(CURDIR)/$(BUILD)/matplotlib MPLBACKEND=Agg OMP_NUM_THREADS=1 PYTHONHASHSEED=0
+
+.PHONY: venv lab test unit prefetch clean
+
+venv: $(STAMP)
+
+# Created if missing; reinstalled when the package list or the pins change.
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+lab: venv
+	cd notebooks && ../$(PY) -m jupyter lab $(ROOT_FLAG)
+
+test: venv
+	mkdir -p $(BUILD)/cache $(BUILD)/jupyter $(BUILD)/ipython $(BUILD)/matplotlib
+	$(TEST_ENV) $(PY) -m pytest -n 2 --dist loadfile -p no:cacheprovider \
+		tests notebooks --nbval-lax --nbval-current-env --nbval-cell-timeout=600
+
+unit: venv
+	$(TEST_ENV) $(PY) -m pytest -p no:cacheprovider tests
+
+prefetch: venv
+	$(PY) -m helpers.prefetch --profile $(PROFILE)
+
+clean:
+	rm -rf $(BUILD) runs

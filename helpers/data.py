@@ -1,0 +1,195 @@
+"""Datasets that turn words and labels into tensors, and loaders that batch them cheaply."""
+from __future__ import annotations
+
+import random
+import warnings
+from typing import Sequence
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset, Sampler
+
+from .metrics import classification_scores, ner_scores
+from .readers import Example, Sentence
+
+IGNORE = -100  # the index PyTorch's cross-entropy skips: no loss, no gradient
+
+
+def align_labels(word_ids: Sequence[int | None], word_labels: Sequence[int]) -> list[int]:
+    """Give each subword a label: the first piece of a word keeps the word's label,
+    later pieces and special tokens get -100 so that they are neither trained nor scored."""
+    labels, previous = [], None
+    for word_id in word_ids:
+        if word_id is None or word_id == previous:
+            labels.append(IGNORE)
+        else:
+            labels.append(word_labels[word_id])
+        previous = word_id
+    return labels
+
+
+def words_from_subwords(word_ids: Sequence[int | None], token_predictions: Sequence[int],
+                        n_words: int, fill: int) -> list[int]:
+    """Read back one prediction per word from its first subword; words cut off by
+    truncation get `fill`, so they still count (as misses) when scored."""
+    out = [fill] * n_words
+    previous = None
+    for word_id, pred in zip(word_ids, token_predictions):
+        if word_id is not None and word_id != previous:
+            out[word_id] = int(pred)
+        previous = word_id
+    return out
+
+
+class NERDataset(Dataset):
+    """Sentences tokenized into subwords, with labels aligned to the first subword of each word."""
+
+    def __init__(self, sentences: list[Sentence], tokenizer, label2id: dict[str, int],
+                 max_length: int = 128, warn: bool = True):
+        self.sentences, self.label2id = sentences, label2id
+        self.id2label = {i: t for t, i in label2id.items()}
+        unknown = sorted({t for s in sentences for t in s.tags} - set(label2id))
+        if unknown:
+            raise ValueError(f"tags {unknown} are not in label2id {sorted(label2id)}")
+        enc = tokenizer([s.tokens for s in sentences], is_split_into_words=True,
+                        truncation=True, max_length=max_length)
+        self.features, self.word_ids = [], []
+        self.truncated_words = 0
+        self.truncated_sentences = 0
+        for i, s in enumerate(sentences):
+            word_ids = enc.word_ids(i)
+            labels = align_labels(word_ids, [label2id[t] for t in s.tags])
+            kept = {w for w in word_ids if w is not None}
+            lost = len(s.tokens) - len(kept)
+            if lost:
+                self.truncated_words += lost
+                self.truncated_sentences += 1
+            self.word_ids.append(word_ids)
+            self.features.append({"input_ids": enc["input_ids"][i],
+                                  "attention_mask": enc["attention_mask"][i],
+                                  "labels": labels})
+        if self.truncated_words and warn:
+            warnings.warn(f"max_length={max_length} cut {self.truncated_words} words from "
+                          f"{self.truncated_sentences} sentences; they are scored as predicted 'O'",
+                          stacklevel=2)
+
+    def __len__(self) -> int:
+        return len(self.features)
+
+    def __getitem__(self, i: int) -> dict:
+        return self.features[i]
+
+    def lengths(self) -> list[int]:
+        return [len(f["input_ids"]) for f in self.features]
+
+    def decode(self, predictions: Sequence[Sequence[int]]) -> list[list[str]]:
+        """Turn per-subword predicted ids (one array per sentence, in order) into word tags."""
+        fill = self.label2id.get("O", 0)
+        return [[self.id2label[p] for p in words_from_subwords(w, pred, len(s.tokens), fill)]
+                for s, w, pred in zip(self.sentences, self.word_ids, predictions)]
+
+    def gold(self) -> list[list[str]]:
+        return [s.tags for s in self.sentences]
+
+    def score(self, predictions: Sequence[Sequence[int]]) -> dict[str, float]:
+        """Word-level, entity-level scores of `evaluate`'s outputs: usable as fit's metric_fn."""
+        return ner_scores(self.gold(), self.decode(predictions))
+
+
+class TextClassificationDataset(Dataset):
+    """Texts tokenized once up front, with integer labels; padding is left to the collator."""
+
+    def __init__(self, examples: list[Example], tokenizer, label2id: dict[str, int],
+                 max_length: int = 128):
+        self.examples, self.label2id = examples, label2id
+        self.id2label = {i: t for t, i in label2id.items()}
+        enc = tokenizer([e.text for e in examples], truncation=True, max_length=max_length)
+        self.features = [{"input_ids": enc["input_ids"][i],
+                          "attention_mask": enc["attention_mask"][i],
+                          "labels": label2id[e.label]} for i, e in enumerate(examples)]
+        self.truncated = sum(len(f["input_ids"]) >= max_length for f in self.features)
+
+    def __len__(self) -> int:
+        return len(self.features)
+
+    def __getitem__(self, i: int) -> dict:
+        return self.features[i]
+
+    def lengths(self) -> list[int]:
+        return [len(f["input_ids"]) for f in self.features]
+
+    def gold(self) -> list[int]:
+        return [f["labels"] for f in self.features]
+
+    def score(self, probabilities: Sequence[np.ndarray]) -> dict[str, float]:
+        """Accuracy and macro-F1 of `evaluate`'s outputs: usable as fit's metric_fn."""
+        return classification_scores(self.gold(), [int(np.argmax(p)) for p in probabilities])
+
+
+def build_label_maps(tag_lists: Sequence[Sequence[str]]) -> tuple[dict[str, int], dict[int, str]]:
+    """label2id / id2label with 'O' first and the rest sorted, so ids are stable across runs."""
+    tags = sorted({t for tags in tag_lists for t in tags} - {"O"}, key=lambda t: (t[2:], t[:2]))
+    names = (["O"] if any("O" in t for t in tag_lists) else []) + tags
+    label2id = {t: i for i, t in enumerate(names)}
+    return label2id, {i: t for t, i in label2id.items()}
+
+
+class LengthGroupedSampler(Sampler):
+    """Shuffle, then sort within chunks of `batch_size * 50` so each batch holds similar lengths:
+    less padding, same randomness between chunks."""
+
+    def __init__(self, lengths: Sequence[int], batch_size: int, generator: torch.Generator | None = None):
+        self.lengths, self.batch_size, self.generator = list(lengths), batch_size, generator
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def __iter__(self):
+        order = torch.randperm(len(self.lengths), generator=self.generator).tolist()
+        chunk = self.batch_size * 50
+        batches = []
+        for start in range(0, len(order), chunk):
+            part = sorted(order[start:start + chunk], key=lambda i: -self.lengths[i])
+            batches += [part[j:j + self.batch_size] for j in range(0, len(part), self.batch_size)]
+        seed = int(torch.randint(0, 2**31 - 1, (1,), generator=self.generator))
+        random.Random(seed).shuffle(batches)
+        return iter([i for b in batches for i in b])
+
+
+def make_loader(dataset, tokenizer, batch_size: int = 16, *, shuffle: bool = False,
+                group_by_length: bool = False, pad_to: int | None = None) -> DataLoader:
+    """A DataLoader that pads each batch only as far as its longest member (dynamic padding).
+
+    `pad_to` pads every batch to a fixed length instead, the costly way, for comparison.
+    """
+    from transformers import DataCollatorForTokenClassification, DataCollatorWithPadding
+
+    padding = "max_length" if pad_to else True
+    if isinstance(dataset, NERDataset):
+        collate = DataCollatorForTokenClassification(tokenizer, padding=padding, max_length=pad_to)
+    else:
+        collate = DataCollatorWithPadding(tokenizer, padding=padding, max_length=pad_to)
+    sampler = None
+    if group_by_length:
+        sampler = LengthGroupedSampler(dataset.lengths(), batch_size)
+        shuffle = False
+    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, sampler=sampler,
+                      collate_fn=collate)
+
+
+def padding_waste(loader: DataLoader) -> float:
+    """The fraction of token slots in a loader's batches that are padding."""
+    real = total = 0
+    for batch in loader:
+        mask = batch["attention_mask"]
+        real += int(mask.sum())
+        total += mask.numel()
+    return 1 - real / max(total, 1)
+
+
+def subsample(items: list, n: int | None, seed: int = 0) -> list:
+    """A reproducible random subset of at most n items (all of them when n is None)."""
+    if n is None or n >= len(items):
+        return list(items)
+    idx = np.random.default_rng(seed).choice(len(items), size=n, replace=False)
+    return [items[i] for i in sorted(idx)]

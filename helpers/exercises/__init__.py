@@ -1,0 +1,1 @@
+"""Per-lesson exercise checks (one module per lesson), built on helpers.checks.check."""

@@ -1,0 +1,88 @@
+"""Scores the lessons report: entity-level NER scores, accuracy / macro-F1, confusion matrices."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+
+def ner_scores(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> dict[str, float]:
+    """Entity-level precision, recall and F1 (seqeval, the CoNLL convention), plus token accuracy.
+
+    An entity counts only if its type and both boundaries are right.
+    """
+    from seqeval.metrics import accuracy_score, f1_score, precision_score, recall_score
+
+    _check_same_shape(gold, pred)
+    return {"precision": precision_score(gold, pred, zero_division=0),
+            "recall": recall_score(gold, pred, zero_division=0),
+            "f1": f1_score(gold, pred, zero_division=0),
+            "token_accuracy": accuracy_score(gold, pred)}
+
+
+def ner_report(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> pd.DataFrame:
+    """Per-type precision / recall / F1 / support as a DataFrame, with the micro average last."""
+    from seqeval.metrics import classification_report
+
+    _check_same_shape(gold, pred)
+    report = classification_report(gold, pred, output_dict=True, zero_division=0)
+    table = pd.DataFrame(report).T.rename(columns={"f1-score": "f1"})
+    table["support"] = table["support"].astype(int)
+    return table.loc[[k for k in table.index if k not in ("macro avg", "weighted avg")]].round(4)
+
+
+def _check_same_shape(gold, pred) -> None:
+    if len(gold) != len(pred):
+        raise ValueError(f"{len(gold)} gold sentences but {len(pred)} predicted")
+    for i, (g, p) in enumerate(zip(gold, pred)):
+        if len(g) != len(p):
+            raise ValueError(f"sentence {i}: {len(g)} gold tags but {len(p)} predicted")
+
+
+def classification_scores(y_true: Sequence, y_pred: Sequence) -> dict[str, float]:
+    """Accuracy and macro-F1: macro-F1 does not let a majority class hide a weak one."""
+    from sklearn.metrics import accuracy_score, f1_score
+
+    return {"accuracy": accuracy_score(y_true, y_pred),
+            "macro_f1": f1_score(y_true, y_pred, average="macro", zero_division=0)}
+
+
+def confusion(y_true: Sequence, y_pred: Sequence, labels: Sequence) -> pd.DataFrame:
+    """Counts with gold labels as rows and predictions as columns."""
+    from sklearn.metrics import confusion_matrix
+
+    matrix = confusion_matrix(y_true, y_pred, labels=list(labels))
+    return pd.DataFrame(matrix, index=pd.Index(labels, name="gold"),
+                        columns=pd.Index(labels, name="predicted"))
+
+
+def entity_spans(tags: Sequence[str]) -> list[tuple[str, int, int]]:
+    """(type, start, end-exclusive) for each IOB2 entity; what entity-level scoring compares."""
+    spans, start, kind = [], None, None
+    for i, tag in enumerate(list(tags) + ["O"]):
+        if start is not None and (tag == "O" or tag.startswith("B-") or tag[2:] != kind):
+            spans.append((kind, start, i))
+            start = kind = None
+        if tag.startswith("B-") or (tag.startswith("I-") and start is None):
+            start, kind = i, tag[2:]
+    return spans
+
+
+def entity_confusion(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> pd.DataFrame:
+    """Gold entity type against the predicted type of the exact same span ('-' = missed / spurious)."""
+    rows = []
+    for g, p in zip(gold, pred):
+        gs = {(s, e): t for t, s, e in entity_spans(g)}
+        ps = {(s, e): t for t, s, e in entity_spans(p)}
+        rows += [(t, ps.get(span, "-")) for span, t in gs.items()]
+        rows += [("-", t) for span, t in ps.items() if span not in gs]
+    types = sorted({t for pair in rows for t in pair} - {"-"}) + ["-"]
+    if not rows:
+        return pd.DataFrame()
+    y_true, y_pred = zip(*rows)
+    return confusion(y_true, y_pred, types)
+
+
+def probabilities_to_labels(outputs: list[np.ndarray]) -> list[int]:
+    return [int(np.argmax(p)) for p in outputs]

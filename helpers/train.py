@@ -1,0 +1,176 @@
+"""The training loop the lessons teach: train_epoch, evaluate, and fit (which adds the comforts)."""
+from __future__ import annotations
+
+import copy
+import math
+import os
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from .env import get_device
+
+MetricFn = Callable[[list[np.ndarray]], dict[str, float]]
+
+
+def _autocast(device: torch.device):
+    """bf16/fp16 autocast on a GPU, nothing elsewhere (CPU autocast is slower than fp32 here)."""
+    if device.type != "cuda":
+        return torch.autocast("cpu", enabled=False)
+    dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.autocast("cuda", dtype=dtype)
+
+
+def _to(batch: dict, device: torch.device) -> dict:
+    return {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+
+
+def train_epoch(model, loader, optimizer, scheduler=None, *, device=None, grad_accum: int = 1,
+                max_grad_norm: float | None = 1.0, scaler=None, progress: bool = True,
+                desc: str = "train") -> float:
+    """One pass over the data; returns the mean training loss.
+
+    The five steps every PyTorch loop needs: forward, loss, backward, step, zero_grad.
+    """
+    device = device or get_device()
+    model.train()
+    total, count = 0.0, 0
+    optimizer.zero_grad(set_to_none=True)
+    bar = tqdm(loader, desc=desc, leave=False, disable=not progress)
+    for step, batch in enumerate(bar, start=1):
+        batch = _to(batch, device)
+        with _autocast(device):
+            loss = model(**batch).loss  # the model computes the loss when given labels
+        (scaler.scale(loss / grad_accum) if scaler else loss / grad_accum).backward()
+        if step % grad_accum == 0 or step == len(loader):
+            if scaler:
+                scaler.unscale_(optimizer)
+            if max_grad_norm:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
+            if scaler:
+                scaler.step(optimizer)
+                scaler.update()
+            else:
+                optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+        total += loss.item()  # .item(): a float for the log, detached from the graph
+        count += 1
+        bar.set_postfix(loss=f"{total / count:.4f}")
+    return total / max(count, 1)
+
+
+@torch.no_grad()
+def evaluate(model, loader, *, device=None, progress: bool = False) -> tuple[float, list[np.ndarray]]:
+    """Mean loss and, per example in loader order, the model's outputs without padding:
+    argmax ids per token for token classification, class probabilities otherwise."""
+    device = device or get_device()
+    model.eval()
+    total, count, outputs = 0.0, 0, []
+    for batch in tqdm(loader, desc="eval", leave=False, disable=not progress):
+        batch = _to(batch, device)
+        with _autocast(device):
+            out = model(**batch)
+        if out.loss is not None:
+            total += out.loss.item()
+            count += 1
+        logits = out.logits.float()
+        if logits.dim() == 3:  # (batch, tokens, labels): token classification
+            preds = logits.argmax(-1).cpu().numpy()
+            lengths = batch["attention_mask"].sum(1).cpu().numpy()
+            outputs += [p[:n] for p, n in zip(preds, lengths)]
+        else:
+            outputs += list(logits.softmax(-1).cpu().numpy())
+    return total / max(count, 1), outputs
+
+
+def _save_atomic(state: dict, path: Path) -> None:
+    """Write to a temporary file, then rename: an interrupted save never leaves a broken checkpoint."""
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def fit(model, train_loader, valid_loader, *, epochs: int = 3, lr: float = 5e-5,
+        weight_decay: float = 0.01, warmup: float = 0.1, grad_accum: int = 1,
+        max_grad_norm: float | None = 1.0, metric_fn: MetricFn | None = None,
+        monitor: str = "valid_loss", patience: int | None = None, checkpoint_dir: str | Path | None = None,
+        resume: bool = False, seed: int = 42, device=None, progress: bool = True,
+        optimizer: torch.optim.Optimizer | None = None) -> pd.DataFrame:
+    """Train with AdamW, linear warmup and decay, clipping, early stopping and checkpoints.
+
+    Returns the history as a DataFrame (one row per epoch). With `checkpoint_dir`, the state is
+    saved after every epoch; `resume=True` continues from it and ends with the same weights as
+    an unbroken run. On return the model holds the best epoch's weights by `monitor`.
+    """
+    device = device or get_device()
+    model.to(device)
+    if optimizer is None:
+        decay = [p for n, p in model.named_parameters() if p.ndim >= 2]
+        no_decay = [p for n, p in model.named_parameters() if p.ndim < 2]  # biases, LayerNorm
+        optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": weight_decay},
+                                       {"params": no_decay, "weight_decay": 0.0}], lr=lr)
+    steps = epochs * math.ceil(len(train_loader) / grad_accum)
+    warm = int(warmup * steps)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: (s + 1) / max(warm, 1) if s < warm else max(0.0, (steps - s) / max(steps - warm, 1)))
+    scaler = torch.amp.GradScaler("cuda") if device.type == "cuda" and not torch.cuda.is_bf16_supported() else None
+    higher_is_better = monitor != "valid_loss" and not monitor.endswith("loss")
+
+    rows, start_epoch, best, best_state, bad_epochs = [], 0, None, None, 0
+    ckpt = Path(checkpoint_dir) / "last.pt" if checkpoint_dir else None
+    if ckpt:
+        ckpt.parent.mkdir(parents=True, exist_ok=True)
+    if resume and ckpt and ckpt.exists():
+        state = torch.load(ckpt, map_location=device, weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        rows, start_epoch, best, bad_epochs = state["history"], state["epoch"], state["best"], state["bad_epochs"]
+        best_state = state.get("best_model")
+        print(f"Resumed from {ckpt} after epoch {start_epoch}")
+
+    epoch = start_epoch
+    try:
+        for epoch in range(start_epoch, epochs):
+            torch.manual_seed(seed + epoch)  # per-epoch seed: shuffling and dropout repeat after a resume
+            t0 = time.perf_counter()
+            train_loss = train_epoch(model, train_loader, optimizer, scheduler, device=device,
+                                     grad_accum=grad_accum, max_grad_norm=max_grad_norm, scaler=scaler,
+                                     progress=progress, desc=f"epoch {epoch + 1}/{epochs}")
+            valid_loss, outputs = evaluate(model, valid_loader, device=device)
+            row = {"epoch": epoch + 1, "train_loss": train_loss, "valid_loss": valid_loss}
+            if metric_fn is not None:
+                row.update(metric_fn(outputs))
+            row["lr"] = scheduler.get_last_lr()[0]
+            row["seconds"] = time.perf_counter() - t0
+            rows.append(row)
+            score = row[monitor]
+            improved = best is None or (score > best if higher_is_better else score < best)
+            if improved:
+                best, bad_epochs = score, 0
+                best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+            else:
+                bad_epochs += 1
+            if progress:
+                shown = {k: round(v, 4) for k, v in row.items() if k not in ("epoch", "lr")}
+                print(f"epoch {epoch + 1}/{epochs}: {shown}")
+            if ckpt:
+                _save_atomic({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                              "scheduler": scheduler.state_dict(), "history": rows, "epoch": epoch + 1,
+                              "best": best, "bad_epochs": bad_epochs, "best_model": best_state}, ckpt)
+            if patience is not None and bad_epochs > patience:
+                print(f"Early stop: {monitor} has not improved for {bad_epochs} epochs")
+                break
+    except KeyboardInterrupt:
+        saved = f"; the last checkpoint is in {ckpt.parent}, rerun with resume=True" if ckpt else ""
+        print(f"Interrupted during epoch {epoch + 1}{saved}. Returning the history so far.")
+    if best_state is not None:
+        model.load_state_dict(copy.deepcopy(best_state))
+    return pd.DataFrame(rows)

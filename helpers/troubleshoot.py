@@ -1,0 +1,87 @@
+"""'If this is wrong, do that': each row triggers the real error, so the table never goes stale."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+
+def _bad_profile():
+    from .profiles import load_settings
+
+    old = os.environ.get("KIT_PROFILE")
+    os.environ["KIT_PROFILE"] = "laptop"
+    try:
+        load_settings("ner")
+    finally:
+        os.environ.pop("KIT_PROFILE") if old is None else os.environ.__setitem__("KIT_PROFILE", old)
+
+
+def _bad_conll():
+    from .readers import read_conll
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "train.txt"
+        path.write_text("Anna NNP B-NP B-PER\nlives VBZ B-VP\n")
+        read_conll(path)
+
+
+def _bad_csv():
+    from .readers import read_text_classification
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "train.csv"
+        path.write_text("review,label\nlovely,positive\n")
+        read_text_classification(path)
+
+
+def _old_adamw():
+    from transformers import AdamW  # noqa: F401 - removed in transformers 5
+
+
+def _backward_on_float():
+    import torch
+
+    total = 0.0
+    total += torch.tensor(1.0, requires_grad=True).pow(2).item()
+    total.backward()
+
+
+def _offline():
+    from .hub import hub_status
+    from .models import FALLBACK_NOTE
+
+    status = hub_status()
+    if not status.reachable:
+        raise ConnectionError(f"{status}\n-> {FALLBACK_NOTE}")
+
+
+ROWS: list[tuple[str, Callable[[], None], str]] = [
+    ("No Hub (offline, filtered network)", _offline,
+     "Nothing to do: lessons fall back to the kit's tiny model and sample data. For real models, run "
+     "`make prefetch` once with network, or set HF_ENDPOINT to a mirror."),
+    ("Unknown profile", _bad_profile, "Use KIT_PROFILE=smoke, workshop or full (or unset it)."),
+    ("Bad line in your CoNLL file", _bad_conll,
+     "Open the file at the line named: each line is 'token ... TAG', sentences are split by blank lines."),
+    ("Wrong columns in your CSV", _bad_csv, "Give the file a header with 'text' and 'label' columns."),
+    ("Old tutorial code: AdamW from transformers", _old_adamw,
+     "Use torch.optim.AdamW (transformers 5 removed its copy)."),
+    ("Old tutorial code: .backward() on a float", _backward_on_float,
+     "Call .backward() on the loss tensor; use loss.item() only for logging."),
+]
+
+
+def troubleshooting_table(rows=ROWS) -> pd.DataFrame:
+    """Run each trigger and record the message it really gives today."""
+    records = []
+    for problem, trigger, fix in rows:
+        try:
+            trigger()
+            message = "(no error on this machine)"
+        except Exception as err:  # noqa: BLE001 - the message is what we want
+            message = f"{type(err).__name__}: {err}"
+        records.append({"if you see": problem, "the message reads": message, "do this": fix})
+    return pd.DataFrame(records)

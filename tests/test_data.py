@@ -1,0 +1,82 @@
+import torch
+import pytest
+
+from helpers.data import (IGNORE, LengthGroupedSampler, NERDataset, TextClassificationDataset, align_labels,
+                          build_label_maps, make_loader, padding_waste, words_from_subwords)
+from helpers.readers import Example, Sentence
+
+
+def test_align_labels_by_hand():
+    # [CLS] Ham ##burg is [SEP]: word 0 has two pieces, specials and the second piece get -100
+    word_ids = [None, 0, 0, 1, None]
+    assert align_labels(word_ids, [7, 0]) == [IGNORE, 7, IGNORE, 0, IGNORE]
+
+
+def test_words_from_subwords_fills_truncated_words():
+    assert words_from_subwords([None, 0, 0, 1, None], [0, 5, 9, 3, 0], n_words=4, fill=0) == [5, 3, 0, 0]
+
+
+SENTENCES = [
+    Sentence(["Zanzibarovich", "visited", "Kwetuquatl", "Ltd", "."], ["B-PER", "O", "B-ORG", "I-ORG", "O"]),
+    Sentence(["It", "rained", "."], ["O", "O", "O"]),
+    Sentence(["Oberammergauerin", "Xylophagous", "won"], ["B-PER", "I-PER", "O"]),
+]
+
+
+def test_ner_round_trip_is_exact_with_multi_piece_words(tiny):
+    _, tok = tiny
+    label2id, _ = build_label_maps([s.tags for s in SENTENCES])
+    ds = NERDataset(SENTENCES, tok, label2id, max_length=64)
+    pieces = [len(tok.tokenize(w)) for w in SENTENCES[0].tokens]
+    assert max(pieces) > 1, "the test needs words split into several subwords"
+    labels = [ds[i]["labels"] for i in range(len(ds))]
+    # Every word is labelled exactly once; everything else is ignored.
+    for s, lab in zip(SENTENCES, labels):
+        assert sum(l != IGNORE for l in lab) == len(s.tokens)
+    # Feeding the gold labels back through decode gives the gold tags.
+    as_predictions = [[0 if l == IGNORE else l for l in lab] for lab in labels]
+    assert ds.decode(as_predictions) == ds.gold()
+    assert ds.truncated_words == 0
+
+
+def test_ner_truncation_is_counted_and_scored(tiny):
+    _, tok = tiny
+    long = Sentence(["."] * 30 + ["Oslo"], ["O"] * 30 + ["B-LOC"])  # "." is always one piece
+    label2id, _ = build_label_maps([long.tags])
+    with pytest.warns(UserWarning, match="cut 23 words"):  # 10 slots - [CLS] - [SEP] = 8 words kept
+        ds = NERDataset([long], tok, label2id, max_length=10)
+    assert ds.truncated_words == 23 and ds.truncated_sentences == 1
+    perfect = [[0 if l == IGNORE else l for l in ds[0]["labels"]]]
+    decoded = ds.decode(perfect)[0]
+    assert len(decoded) == 31 and decoded[-1] == "O"  # the cut entity is a miss, not dropped
+    assert ds.score(perfect)["recall"] == 0.0
+
+
+def test_unknown_tag_is_refused(tiny):
+    _, tok = tiny
+    with pytest.raises(ValueError, match="B-PER"):
+        NERDataset(SENTENCES[:1], tok, {"O": 0, "B-ORG": 1, "I-ORG": 2}, max_length=32)
+
+
+def test_label_maps_put_o_first_and_group_types():
+    label2id, id2label = build_label_maps([["B-PER", "O", "I-PER", "B-LOC"]])
+    assert list(label2id) == ["O", "B-LOC", "B-PER", "I-PER"]
+    assert id2label[0] == "O"
+
+
+def test_dynamic_padding_wastes_less_than_fixed(tiny):
+    _, tok = tiny
+    examples = [Example("good " * n, "positive") for n in (1, 2, 3, 20, 21, 22)] * 4
+    ds = TextClassificationDataset(examples, tok, {"negative": 0, "positive": 1}, max_length=64)
+    fixed = padding_waste(make_loader(ds, tok, 4, pad_to=64))
+    dynamic = padding_waste(make_loader(ds, tok, 4))
+    grouped = padding_waste(make_loader(ds, tok, 4, group_by_length=True))
+    assert fixed > dynamic > grouped
+    batch = next(iter(make_loader(ds, tok, 4)))
+    assert batch["labels"].dtype == torch.long and batch["input_ids"].shape[0] == 4
+
+
+def test_length_grouped_sampler_is_a_permutation():
+    lengths = [5, 1, 9, 3, 3, 7, 2, 8]
+    order = list(LengthGroupedSampler(lengths, batch_size=2))
+    assert sorted(order) == list(range(len(lengths)))

@@ -1,0 +1,48 @@
+import numpy as np
+import pytest
+
+from helpers.metrics import (classification_scores, confusion, entity_confusion, entity_spans, ner_report,
+                             ner_scores)
+
+GOLD = [["B-PER", "I-PER", "O", "B-LOC"], ["B-ORG", "O", "B-MISC", "I-MISC"]]
+# 4 gold entities. Predicted: PER right; LOC right; ORG typed as LOC (wrong);
+# MISC boundary too short (wrong) -> 4 predicted entities, 2 correct.
+PRED = [["B-PER", "I-PER", "O", "B-LOC"], ["B-LOC", "O", "B-MISC", "O"]]
+
+
+def test_ner_scores_match_hand_computation():
+    s = ner_scores(GOLD, PRED)
+    assert s["precision"] == pytest.approx(2 / 4)
+    assert s["recall"] == pytest.approx(2 / 4)
+    assert s["f1"] == pytest.approx(0.5)
+    assert s["token_accuracy"] == pytest.approx(6 / 8)  # tokens can be right while entities are wrong
+
+
+def test_ner_report_per_type():
+    table = ner_report(GOLD, PRED)
+    assert table.loc["PER", "f1"] == 1.0 and table.loc["ORG", "recall"] == 0.0
+    assert table.loc["LOC", "precision"] == 0.5 and table.loc["LOC", "support"] == 1
+    assert table.loc["micro avg", "f1"] == 0.5
+
+
+def test_ner_scores_refuse_ragged_input():
+    with pytest.raises(ValueError, match="sentence 0: 4 gold tags but 3 predicted"):
+        ner_scores(GOLD, [PRED[0][:3], PRED[1]])
+
+
+def test_entity_spans_and_confusion():
+    assert entity_spans(["B-PER", "I-PER", "O", "B-LOC", "B-LOC", "I-ORG"]) == [
+        ("PER", 0, 2), ("LOC", 3, 4), ("LOC", 4, 5), ("ORG", 5, 6)]
+    cm = entity_confusion(GOLD, PRED)
+    assert cm.loc["ORG", "LOC"] == 1 and cm.loc["PER", "PER"] == 1
+    assert cm.loc["MISC", "-"] == 1 and cm.loc["-", "MISC"] == 1
+
+
+def test_classification_scores_and_confusion():
+    y_true, y_pred = [0, 0, 0, 1], [0, 0, 1, 1]
+    s = classification_scores(y_true, y_pred)
+    assert s["accuracy"] == 0.75
+    # F1(class 0) = 2*1*(2/3)/(1+2/3) = 0.8 ; F1(class 1) = 2*0.5*1/1.5 = 2/3
+    assert s["macro_f1"] == pytest.approx((0.8 + 2 / 3) / 2)
+    cm = confusion(y_true, y_pred, labels=[0, 1])
+    assert np.array_equal(cm.values, [[2, 1], [0, 1]])

@@ -1,0 +1,85 @@
+"""Keep committed notebooks clean: outputs stripped except in cells nbval checks.
+
+    python tools/nbtool.py strip  notebooks/*.ipynb   # strip outputs (keep # NBVAL_CHECK_OUTPUT cells)
+    python tools/nbtool.py refresh notebooks/03_x.ipynb  # run in the smoke profile, then strip
+    python tools/nbtool.py check  notebooks/*.ipynb   # exit 1 if any notebook is not clean
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import nbformat
+
+MARK = "# NBVAL_CHECK_OUTPUT"
+
+
+def is_checked(cell) -> bool:
+    return cell.cell_type == "code" and MARK in cell.source
+
+
+def problems(nb) -> list[str]:
+    """Why a notebook is not clean (empty list: it is)."""
+    out = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        if cell.outputs and not is_checked(cell):
+            out.append(f"cell {i} keeps outputs but is not marked {MARK}")
+        if cell.get("execution_count") is not None and not is_checked(cell):
+            out.append(f"cell {i} keeps an execution count")
+        if is_checked(cell) and not cell.outputs:
+            out.append(f"cell {i} is marked {MARK} but has no stored output to compare")
+    return out
+
+
+def strip(nb) -> None:
+    nb.metadata.pop("widgets", None)
+    nb.metadata.pop("papermill", None)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("papermill", None)
+        if cell.cell_type != "code":
+            continue
+        if is_checked(cell):
+            cell.outputs = [o for o in cell.outputs if o.output_type in ("stream", "execute_result")
+                            and o.get("name") != "stderr"]
+            for o in cell.outputs:
+                o.pop("metadata", None) if o.output_type == "stream" else None
+        else:
+            cell.outputs, cell.execution_count = [], None
+
+
+def refresh(path: Path) -> None:
+    """Execute in the smoke profile, offline, so checked outputs are the ones CI will see."""
+    from nbconvert.preprocessors import ExecutePreprocessor
+
+    os.environ.update(KIT_PROFILE="smoke", HF_HUB_OFFLINE="1", PYTHONHASHSEED="0", MPLBACKEND="Agg")
+    nb = nbformat.read(path, as_version=4)
+    ExecutePreprocessor(timeout=600, kernel_name="python3").preprocess(nb, {"metadata": {"path": str(path.parent)}})
+    strip(nb)
+    nbformat.write(nb, path)
+
+
+def main(argv: list[str]) -> int:
+    command, paths = argv[0], [Path(p) for p in argv[1:]]
+    bad = 0
+    for path in paths:
+        if command == "refresh":
+            refresh(path)
+        elif command == "strip":
+            nb = nbformat.read(path, as_version=4)
+            strip(nb)
+            nbformat.write(nb, path)
+        elif command == "check":
+            for p in problems(nbformat.read(path, as_version=4)):
+                print(f"{path}: {p}")
+                bad += 1
+        else:
+            raise SystemExit(__doc__)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
