@@ -1,0 +1,40 @@
+"""The three ways to install the kit must agree on what it needs."""
+import re
+import pytest
+
+tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _name(spec: str) -> str:
+    return re.split(r"[<>=!~\[ ;]", spec.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def pyproject_runtime() -> dict[str, str]:
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    return {_name(s): s.replace(" ", "") for s in data["project"]["dependencies"]}
+
+
+def environment_runtime() -> dict[str, str]:
+    """The pip list of environment.yml (read as text: no YAML parser needed for this flat list)."""
+    lines = (ROOT / "environment.yml").read_text().splitlines()
+    start = next(i for i, l in enumerate(lines) if l.strip() == "- pip:")
+    specs = [l.strip()[2:] for l in lines[start + 1:] if l.strip().startswith("- ")]
+    return {_name(s): s.replace(" ", "") for s in specs if not s.startswith("-e")}
+
+
+def test_environment_yml_and_pyproject_list_the_same_runtime_packages():
+    assert environment_runtime() == pyproject_runtime()
+
+
+def test_constraints_pin_every_runtime_package_and_the_cpu_torch():
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[name.lower().replace("_", "-")] = version
+    missing = set(pyproject_runtime()) - set(pins)
+    assert not missing, f"constraints.txt does not pin {sorted(missing)}"
+    assert pins["torch"] == "2.13.0"
