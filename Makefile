@@ -7,13 +7,13 @@ STAMP   := $(VENV)/.kit-installed
 PROFILE ?= workshop
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-# Keep Jupyter, IPython and matplotlib state out of $HOME during tests.
-TEST_ENV := HF_HUB_OFFLINE=1 KIT_PROFILE=smoke KIT_CACHE=$(CURDIR)/$(BUILD)/cache \
-	JUPYTER_CONFIG_DIR=$(CURDIR)/$(BUILD)/jupyter/config JUPYTER_DATA_DIR=$(CURDIR)/$(BUILD)/jupyter/data \
+# Keep Jupyter, IPython and matplotlib state out of $HOME during tests and headless runs.
+JUPYTER_ENV := JUPYTER_CONFIG_DIR=$(CURDIR)/$(BUILD)/jupyter/config JUPYTER_DATA_DIR=$(CURDIR)/$(BUILD)/jupyter/data \
 	JUPYTER_RUNTIME_DIR=$(CURDIR)/$(BUILD)/jupyter/runtime IPYTHONDIR=$(CURDIR)/$(BUILD)/ipython \
-	MPLCONFIGDIR=$(CURDIR)/$(BUILD)/matplotlib MPLBACKEND=Agg OMP_NUM_THREADS=1 PYTHONHASHSEED=0
+	MPLCONFIGDIR=$(CURDIR)/$(BUILD)/matplotlib MPLBACKEND=Agg PYTHONHASHSEED=0
+TEST_ENV := $(JUPYTER_ENV) HF_HUB_OFFLINE=1 KIT_PROFILE=smoke KIT_CACHE=$(CURDIR)/$(BUILD)/cache OMP_NUM_THREADS=1
 
-.PHONY: venv lab test unit prefetch clean
+.PHONY: venv lab test unit run prefetch clean
 
 venv: $(STAMP)
 
@@ -33,6 +33,11 @@ test: venv
 
 unit: venv
 	$(TEST_ENV) $(PY) -m pytest -p no:cacheprovider tests
+
+# Every lesson headless in one profile: executed notebooks, HTML, index and timings in build/run/.
+run: venv
+	mkdir -p $(BUILD)/jupyter $(BUILD)/ipython $(BUILD)/matplotlib
+	$(JUPYTER_ENV) $(PY) tools/run_lessons.py --profile $(PROFILE)
 
 prefetch: venv
 	$(PY) -m helpers.prefetch --profile $(PROFILE)

@@ -3,6 +3,7 @@
     python tools/nbtool.py strip  notebooks/*.ipynb   # strip outputs (keep # NBVAL_CHECK_OUTPUT cells)
     python tools/nbtool.py refresh notebooks/03_x.ipynb  # run in the smoke profile, then strip
     python tools/nbtool.py check  notebooks/*.ipynb   # exit 1 if any notebook is not clean
+    python tools/nbtool.py sync-setup notebooks/*.ipynb  # first code cell and badge from helpers/colab.py
 """
 from __future__ import annotations
 
@@ -34,7 +35,20 @@ def problems(nb) -> list[str]:
     return out
 
 
+def stable_ids(nb) -> None:
+    """Cell ids from each cell's first line, so rebuilding a notebook does not rewrite every id."""
+    import re
+
+    seen: dict[str, int] = {}
+    for cell in nb.cells:
+        first = next((l for l in cell.source.splitlines() if l.strip()), cell.cell_type)
+        slug = re.sub(r"[^a-z0-9]+", "-", first.lower()).strip("-")[:40] or cell.cell_type
+        seen[slug] = seen.get(slug, 0) + 1
+        cell.id = slug if seen[slug] == 1 else f"{slug}-{seen[slug]}"
+
+
 def strip(nb) -> None:
+    stable_ids(nb)
     nb.metadata.pop("widgets", None)
     nb.metadata.pop("papermill", None)
     for cell in nb.cells:
@@ -62,6 +76,19 @@ def refresh(path: Path) -> None:
     nbformat.write(nb, path)
 
 
+def sync_setup(nb, name: str) -> None:
+    """Make the first code cell the kit's setup cell and point the badge at this notebook."""
+    import re
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from helpers.colab import SETUP_CELL, badge
+
+    first_code = next(c for c in nb.cells if c.cell_type == "code")
+    first_code.source = SETUP_CELL
+    title = nb.cells[0]
+    title.source = re.sub(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)", badge(name), title.source)
+
+
 def main(argv: list[str]) -> int:
     command, paths = argv[0], [Path(p) for p in argv[1:]]
     bad = 0
@@ -71,6 +98,10 @@ def main(argv: list[str]) -> int:
         elif command == "strip":
             nb = nbformat.read(path, as_version=4)
             strip(nb)
+            nbformat.write(nb, path)
+        elif command == "sync-setup":
+            nb = nbformat.read(path, as_version=4)
+            sync_setup(nb, path.name)
             nbformat.write(nb, path)
         elif command == "check":
             for p in problems(nbformat.read(path, as_version=4)):

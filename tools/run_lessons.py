@@ -1,0 +1,101 @@
+"""Run every lesson headless in one profile and write what an instructor wants to see.
+
+    python tools/run_lessons.py --profile workshop        (or: make run PROFILE=workshop)
+
+Writes build/run/<profile>/: the executed notebooks, their HTML, index.html, timings.md and
+timings.json (notebook, profile, wall time, key metric).
+"""
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# The metric each lesson is judged by, in order of preference, read from runs/<lesson>/metrics.json.
+KEY_METRICS = ("key_metric", "test_f1", "f1", "test_accuracy", "accuracy", "test_r2", "r2")
+
+
+def key_metric(lesson: str, since: float) -> str:
+    """The lesson's headline number, if it wrote runs/<lesson>/metrics.json during this run."""
+    path = ROOT / "runs" / lesson / "metrics.json"
+    if not path.exists() or path.stat().st_mtime < since:
+        return "—"
+    data = json.loads(path.read_text())
+    flat = dict(data.get("metrics", {}), **{k: v for k, v in data.items() if not isinstance(v, dict)})
+    for name in KEY_METRICS:
+        value = flat.get(name)
+        if isinstance(value, dict) and "name" in value:  # {"name": ..., "value": ...}
+            return f"{value['name']} {value['value']:.3f}"
+        if isinstance(value, (int, float)):
+            return f"{name} {value:.3f}"
+    return "—"
+
+
+def run_one(path: Path, out_dir: Path, profile: str) -> dict:
+    import nbformat
+    import papermill
+    from nbconvert import HTMLExporter
+
+    executed = out_dir / path.name
+    start = time.perf_counter()
+    wall_start = time.time()
+    error = ""
+    try:
+        papermill.execute_notebook(str(path), str(executed), cwd=str(path.parent), kernel_name="python3",
+                                   progress_bar=False, log_output=False)
+    except Exception as err:  # noqa: BLE001 - record and go on with the other lessons
+        error = str(err).strip().splitlines()[-1][:200] if str(err).strip() else type(err).__name__
+    seconds = time.perf_counter() - start
+    if executed.exists():
+        body, _ = HTMLExporter().from_notebook_node(nbformat.read(executed, as_version=4))
+        (out_dir / f"{path.stem}.html").write_text(body, encoding="utf-8")
+    return {"notebook": path.name, "profile": profile, "seconds": round(seconds, 1),
+            "key_metric": key_metric(path.stem, wall_start), "status": "failed: " + error if error else "ok"}
+
+
+def write_reports(rows: list[dict], out_dir: Path, profile: str) -> None:
+    (out_dir / "timings.json").write_text(json.dumps(rows, indent=2) + "\n")
+    lines = ["| notebook | profile | wall time | key metric | status |", "|---|---|---|---|---|"]
+    lines += [f"| {r['notebook']} | {r['profile']} | {r['seconds']:.0f} s | {r['key_metric']} | {r['status']} |"
+              for r in rows]
+    total = sum(r["seconds"] for r in rows)
+    lines.append(f"| all | {profile} | {total:.0f} s | | |")
+    (out_dir / "timings.md").write_text("\n".join(lines) + "\n")
+    items = "".join(
+        f"<tr><td><a href='{html.escape(Path(r['notebook']).stem)}.html'>{html.escape(r['notebook'])}</a></td>"
+        f"<td>{r['seconds']:.0f} s</td><td>{html.escape(r['key_metric'])}</td><td>{html.escape(r['status'])}</td></tr>"
+        for r in rows)
+    (out_dir / "index.html").write_text(
+        f"<!doctype html><meta charset='utf-8'><title>Practicum · {profile} run</title>"
+        f"<h1>Practicum lessons, profile <code>{profile}</code></h1>"
+        f"<table border=1 cellpadding=4><tr><th>notebook</th><th>wall time</th><th>key metric</th>"
+        f"<th>status</th></tr>{items}</table>", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", choices=["smoke", "workshop", "full"], required=True)
+    parser.add_argument("notebooks", nargs="*", type=Path)
+    args = parser.parse_args(argv)
+    os.environ["KIT_PROFILE"] = args.profile
+    notebooks = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    out_dir = ROOT / "build" / "run" / args.profile
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for path in notebooks:
+        print(f"running {path.name} ({args.profile}) ...", flush=True)
+        rows.append(run_one(path.resolve(), out_dir, args.profile))
+        print(f"  {rows[-1]['status']} in {rows[-1]['seconds']:.0f} s, {rows[-1]['key_metric']}", flush=True)
+    write_reports(rows, out_dir, args.profile)
+    print((out_dir / "timings.md").read_text())
+    print(f"Open {out_dir / 'index.html'}")
+    return 0 if all(r["status"] == "ok" for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
