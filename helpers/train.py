@@ -90,6 +90,28 @@ def evaluate(model, loader, *, device=None, progress: bool = False) -> tuple[flo
     return total / max(count, 1), outputs
 
 
+def _distributed() -> bool:
+    return torch.distributed.is_available() and torch.distributed.is_initialized()
+
+
+def _shard(loader, seed: int):
+    """Under torchrun each process takes its own slice of the data (DistributedSampler)."""
+    from torch.utils.data import DataLoader, SequentialSampler
+    from torch.utils.data.distributed import DistributedSampler
+
+    shuffle = not isinstance(loader.sampler, SequentialSampler)
+    sampler = DistributedSampler(loader.dataset, shuffle=shuffle, seed=seed)
+    return DataLoader(loader.dataset, batch_size=loader.batch_size, sampler=sampler, collate_fn=loader.collate_fn)
+
+
+def _mean_over_processes(value: float) -> float:
+    if not _distributed():
+        return value
+    t = torch.tensor([value], dtype=torch.float64)
+    torch.distributed.all_reduce(t)
+    return t.item() / torch.distributed.get_world_size()
+
+
 def _save_atomic(state: dict, path: Path) -> None:
     """Write to a temporary file, then rename: an interrupted save never leaves a broken checkpoint."""
     tmp = path.with_suffix(f".tmp{os.getpid()}")
@@ -111,6 +133,14 @@ def fit(model, train_loader, valid_loader, *, epochs: int = 3, lr: float = 5e-5,
     """
     device = device or get_device()
     model.to(device)
+    net, main_process = model, True  # `net` is what runs forward; `model` is what we save
+    if _distributed():  # launched with torchrun / accelerate launch: sync gradients across processes
+        from torch.nn.parallel import DistributedDataParallel
+
+        net = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+        train_loader = _shard(train_loader, seed)
+        main_process = torch.distributed.get_rank() == 0
+        progress = progress and main_process
     if optimizer is None:
         decay = [p for n, p in model.named_parameters() if p.ndim >= 2]
         no_decay = [p for n, p in model.named_parameters() if p.ndim < 2]  # biases, LayerNorm
@@ -125,7 +155,7 @@ def fit(model, train_loader, valid_loader, *, epochs: int = 3, lr: float = 5e-5,
 
     rows, start_epoch, best, best_state, bad_epochs = [], 0, None, None, 0
     ckpt = Path(checkpoint_dir) / "last.pt" if checkpoint_dir else None
-    if ckpt:
+    if ckpt and main_process:
         ckpt.parent.mkdir(parents=True, exist_ok=True)
     if resume and ckpt and ckpt.exists():
         state = torch.load(ckpt, map_location=device, weights_only=False)
@@ -140,12 +170,14 @@ def fit(model, train_loader, valid_loader, *, epochs: int = 3, lr: float = 5e-5,
     try:
         for epoch in range(start_epoch, epochs):
             torch.manual_seed(seed + epoch)  # per-epoch seed: shuffling and dropout repeat after a resume
+            if hasattr(train_loader.sampler, "set_epoch"):
+                train_loader.sampler.set_epoch(epoch)
             t0 = time.perf_counter()
-            train_loss = train_epoch(model, train_loader, optimizer, scheduler, device=device,
+            train_loss = train_epoch(net, train_loader, optimizer, scheduler, device=device,
                                      grad_accum=grad_accum, max_grad_norm=max_grad_norm, scaler=scaler,
                                      progress=progress, desc=f"epoch {epoch + 1}/{epochs}")
             valid_loss, outputs = evaluate(model, valid_loader, device=device)
-            row = {"epoch": epoch + 1, "train_loss": train_loss, "valid_loss": valid_loss}
+            row = {"epoch": epoch + 1, "train_loss": _mean_over_processes(train_loss), "valid_loss": valid_loss}
             if metric_fn is not None:
                 row.update(metric_fn(outputs))
             row["lr"] = scheduler.get_last_lr()[0]
@@ -161,7 +193,7 @@ def fit(model, train_loader, valid_loader, *, epochs: int = 3, lr: float = 5e-5,
             if progress:
                 shown = {k: round(v, 4) for k, v in row.items() if k not in ("epoch", "lr")}
                 print(f"epoch {epoch + 1}/{epochs}: {shown}")
-            if ckpt:
+            if ckpt and main_process:
                 _save_atomic({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                               "scheduler": scheduler.state_dict(), "history": rows, "epoch": epoch + 1,
                               "best": best, "bad_epochs": bad_epochs, "best_model": best_state}, ckpt)

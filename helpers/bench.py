@@ -1,0 +1,165 @@
+"""Is the loop we teach worth teaching? The same NER training three ways, measured.
+
+    python -m helpers.bench [--epochs 3] [--out build/bench]
+
+1. naive: the original material's loop (every batch padded to 128 tokens, no length grouping, fp32);
+2. fit: helpers.fit with dynamic padding and length-grouped batches;
+3. trainer: 🤗 Trainer with the same model, data and hyper-parameters.
+Each runs in its own process, so peak memory is its own. Writes bench.json and bench.md.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+METHODS = ("naive", "fit", "trainer")
+
+
+def _setup(args):
+    from .data import NERDataset, build_label_maps
+    from .env import REPO_ROOT, seed_everything
+    from .models import load_model, load_tokenizer, resolve_model
+    from .readers import read_conll
+
+    train = read_conll(REPO_ROOT / "data/ner/train.txt", verbose=False)
+    valid = read_conll(REPO_ROOT / "data/ner/valid.txt", verbose=False)
+    choice = resolve_model(args.model)
+    tok = load_tokenizer(choice)
+    label2id, _ = build_label_maps([s.tags for s in train])
+    train_ds = NERDataset(train, tok, label2id, max_length=128)
+    valid_ds = NERDataset(valid, tok, label2id, max_length=128)
+    seed_everything(args.seed)
+    return choice, tok, label2id, train_ds, valid_ds, load_model(choice, "ner", label2id)
+
+
+def _naive(model, tok, train_ds, args) -> None:
+    """The loop as first written: fixed padding, plain shuffling, a step per batch."""
+    from .data import make_loader
+
+    loader = make_loader(train_ds, tok, args.batch_size, shuffle=True, pad_to=128)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+    total = args.epochs * len(loader)
+    warm = int(0.1 * total)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: (s + 1) / max(warm, 1) if s < warm else max(0.0, (total - s) / max(total - warm, 1)))
+    model.train()
+    for epoch in range(args.epochs):
+        torch.manual_seed(args.seed + epoch)
+        for batch in loader:
+            loss = model(**batch).loss
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad()
+
+
+def _fit(model, tok, train_ds, valid_ds, args) -> None:
+    from .data import make_loader
+    from .train import fit
+
+    fit(model, make_loader(train_ds, tok, args.batch_size, shuffle=True, group_by_length=True),
+        make_loader(valid_ds, tok, 64), epochs=args.epochs, lr=args.lr, warmup=0.1, seed=args.seed,
+        progress=False)
+
+
+def _trainer(model, tok, train_ds, args, out: Path) -> None:
+    from transformers import DataCollatorForTokenClassification, Trainer, TrainingArguments
+
+    from .models import quiet_transformers
+
+    targs = TrainingArguments(output_dir=str(out / "trainer"), num_train_epochs=args.epochs,
+                              per_device_train_batch_size=args.batch_size, learning_rate=args.lr,
+                              weight_decay=0.01, warmup_steps=0.1, max_grad_norm=1.0, seed=args.seed,
+                              eval_strategy="no", save_strategy="no", logging_strategy="no",
+                              report_to=[], disable_tqdm=True, use_cpu=not torch.cuda.is_available())
+    with quiet_transformers():
+        Trainer(model=model, args=targs, train_dataset=train_ds, processing_class=tok,
+                data_collator=DataCollatorForTokenClassification(tok)).train()
+
+
+def run_method(method: str, args) -> dict:
+    """Train one way and measure it (called in a child process)."""
+    from .data import make_loader
+    from .train import evaluate
+
+    choice, tok, label2id, train_ds, valid_ds, model = _setup(args)
+    start = time.perf_counter()
+    if method == "naive":
+        _naive(model, tok, train_ds, args)
+    elif method == "fit":
+        _fit(model, tok, train_ds, valid_ds, args)
+    else:
+        _trainer(model, tok, train_ds, args, Path(args.out))
+    seconds = time.perf_counter() - start
+    _, outputs = evaluate(model.to("cpu"), make_loader(valid_ds, tok, 64), device=torch.device("cpu"))
+    return {"method": method, "seconds": round(seconds, 2),
+            "sentences_per_s": round(args.epochs * len(train_ds) / seconds, 1),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "f1": round(valid_ds.score(outputs)["f1"], 4), "model": choice.path if choice.source != "fallback"
+            else "kit-tiny (offline fallback)"}
+
+
+def describe_machine() -> str:
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    return (f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, {gpu}; "
+            f"torch {torch.__version__}")
+
+
+def to_markdown(results: list[dict], machine: str, args) -> str:
+    base = next(r for r in results if r["method"] == "fit")
+    lines = [f"Machine: {machine}. Task: NER on the kit's sample ({args.epochs} epochs, batch {args.batch_size}, "
+             f"lr {args.lr}, model {base['model']}).", "",
+             "| loop | sentences/s | × vs fit | peak RSS (MB) | valid F1 |", "|---|---|---|---|---|"]
+    for r in results:
+        lines.append(f"| {r['method']} | {r['sentences_per_s']:.0f} | "
+                     f"{r['sentences_per_s'] / base['sentences_per_s']:.2f} | {r['peak_rss_mb']:.0f} | {r['f1']:.3f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--method", choices=METHODS)
+    parser.add_argument("--model", default="kit-tiny")
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--out", default="build/bench")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if args.method:  # child process: one method, result as JSON on the last line
+        print(json.dumps(run_method(args.method, args)))
+        return 0
+    results = []
+    for method in METHODS:
+        cmd = [sys.executable, "-m", "helpers.bench", "--method", method, "--model", args.model,
+               "--epochs", str(args.epochs), "--batch-size", str(args.batch_size), "--lr", str(args.lr),
+               "--seed", str(args.seed), "--out", args.out]
+        print(f"running {method} ...", flush=True)
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if done.returncode:
+            print(done.stderr[-2000:], file=sys.stderr)
+            return 1
+        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        print(f"  {results[-1]}", flush=True)
+    machine = describe_machine()
+    (out / "bench.json").write_text(json.dumps({"machine": machine, "settings": vars(args),
+                                                "results": results}, indent=2) + "\n")
+    table = to_markdown(results, machine, args)
+    (out / "bench.md").write_text(table)
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

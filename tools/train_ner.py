@@ -1,0 +1,76 @@
+"""Fine-tune a token classifier from the command line, on one process or many.
+
+    python tools/train_ner.py --epochs 3
+    torchrun --nproc_per_node 2 tools/train_ner.py --epochs 3          # 2 GPUs (or 2 CPU processes)
+    accelerate launch --num_processes 2 tools/train_ner.py --epochs 3   # the same through accelerate
+
+Settings follow the profile and KIT_* variables like the lessons; flags override them.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from helpers import (NERDataset, build_label_maps, fit, load_model, load_ner_data, load_settings,  # noqa: E402
+                     load_tokenizer, make_loader, resolve_model, seed_everything)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int)
+    parser.add_argument("--batch-size", type=int, help="per process")
+    parser.add_argument("--lr", type=float)
+    parser.add_argument("--subset", type=int)
+    parser.add_argument("--model")
+    parser.add_argument("--no-shuffle", action="store_true", help="fixed order (for comparing runs)")
+    parser.add_argument("--no-dropout", action="store_true", help="deterministic forward (for comparing runs)")
+    parser.add_argument("--history", type=Path, help="write the history here as JSON (main process)")
+    args = parser.parse_args(argv)
+
+    distributed = "WORLD_SIZE" in os.environ and int(os.environ["WORLD_SIZE"]) > 1
+    if distributed:
+        backend = "nccl" if torch.cuda.is_available() else "gloo"
+        torch.distributed.init_process_group(backend)
+        if torch.cuda.is_available():
+            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
+    main_process = not distributed or torch.distributed.get_rank() == 0
+
+    settings = load_settings("ner", epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                             subset=args.subset, model=args.model)
+    if main_process:
+        print(settings)
+    data = load_ner_data(settings)
+    choice = resolve_model(settings.model)
+    tok = load_tokenizer(choice)
+    label2id, _ = build_label_maps([s.tags for s in data.train])
+    train = NERDataset(data.train, tok, label2id, settings.max_length)
+    valid = NERDataset(data.valid, tok, label2id, settings.max_length)
+    seed_everything(settings.seed)
+    model = load_model(choice, "ner", label2id)
+    if args.no_dropout:
+        for module in model.modules():
+            if isinstance(module, torch.nn.Dropout):
+                module.p = 0.0
+    device = torch.device("cuda", torch.cuda.current_device()) if torch.cuda.is_available() else torch.device("cpu")
+    history = fit(model, make_loader(train, tok, settings.batch_size, shuffle=not args.no_shuffle),
+                  make_loader(valid, tok, 64), epochs=settings.epochs,
+                  lr=settings.learning_rate(choice.source != "fallback"), metric_fn=valid.score,
+                  seed=settings.seed, device=device, progress=main_process)
+    if main_process:
+        print(history.to_string(index=False))
+        if args.history:
+            args.history.write_text(json.dumps(history.drop(columns=["seconds"]).to_dict("list")))
+    if distributed:
+        torch.distributed.destroy_process_group()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
