@@ -3,7 +3,7 @@
     python tools/run_lessons.py --profile workshop        (or: make run PROFILE=workshop)
 
 Writes build/run/<profile>/: the executed notebooks, their HTML, index.html, timings.md and
-timings.json (notebook, profile, wall time, key metric).
+timings.json (notebook, profile, wall time, peak memory, key metric).
 """
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ import argparse
 import html
 import json
 import os
+import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -36,55 +38,66 @@ def key_metric(lesson: str, since: float) -> str:
     return "—"
 
 
+EXECUTE = """
+import sys, papermill
+papermill.execute_notebook(sys.argv[1], sys.argv[2], cwd=sys.argv[3], kernel_name="python3",
+                           progress_bar=False, log_output=False)
+"""
+
+
 def run_one(path: Path, out_dir: Path, profile: str) -> dict:
+    """Execute one lesson in a child process, so its wall time and peak memory are its own."""
     import nbformat
-    import papermill
     from nbconvert import HTMLExporter
 
     executed = out_dir / path.name
-    start = time.perf_counter()
-    wall_start = time.time()
-    error = ""
-    try:
-        papermill.execute_notebook(str(path), str(executed), cwd=str(path.parent), kernel_name="python3",
-                                   progress_bar=False, log_output=False)
-    except Exception as err:  # noqa: BLE001 - record and go on with the other lessons
-        error = str(err).strip().splitlines()[-1][:200] if str(err).strip() else type(err).__name__
+    wall_start, start = time.time(), time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", EXECUTE, str(path), str(executed), str(path.parent)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    stderr_tail: list[str] = []
+    reader = threading.Thread(target=lambda: stderr_tail.extend(proc.stderr.readlines()[-20:]), daemon=True)
+    reader.start()
+    _, status, usage = os.wait4(proc.pid, 0)  # rusage covers the kernel too (a waited-for descendant)
+    reader.join()
     seconds = time.perf_counter() - start
+    error = "" if os.waitstatus_to_exitcode(status) == 0 else (
+        next((l.strip() for l in reversed(stderr_tail) if l.strip()), "failed")[:200])
     if executed.exists():
         body, _ = HTMLExporter().from_notebook_node(nbformat.read(executed, as_version=4))
         (out_dir / f"{path.stem}.html").write_text(body, encoding="utf-8")
     return {"notebook": path.name, "profile": profile, "seconds": round(seconds, 1),
-            "key_metric": key_metric(path.stem, wall_start), "status": "failed: " + error if error else "ok"}
+            "peak_mb": round(usage.ru_maxrss / 1024), "key_metric": key_metric(path.stem, wall_start),
+            "status": "failed: " + error if error else "ok"}
 
 
 def write_reports(rows: list[dict], out_dir: Path, profile: str) -> None:
     (out_dir / "timings.json").write_text(json.dumps(rows, indent=2) + "\n")
-    lines = ["| notebook | profile | wall time | key metric | status |", "|---|---|---|---|---|"]
-    lines += [f"| {r['notebook']} | {r['profile']} | {r['seconds']:.0f} s | {r['key_metric']} | {r['status']} |"
-              for r in rows]
+    lines = ["| notebook | profile | wall time | peak memory | key metric | status |", "|---|---|---|---|---|---|"]
+    lines += [f"| {r['notebook']} | {r['profile']} | {r['seconds']:.0f} s | {r['peak_mb']} MB | {r['key_metric']} "
+              f"| {r['status']} |" for r in rows]
     total = sum(r["seconds"] for r in rows)
-    lines.append(f"| all | {profile} | {total:.0f} s | | |")
+    lines.append(f"| all | {profile} | {total:.0f} s | | | |")
     (out_dir / "timings.md").write_text("\n".join(lines) + "\n")
     items = "".join(
         f"<tr><td><a href='{html.escape(Path(r['notebook']).stem)}.html'>{html.escape(r['notebook'])}</a></td>"
-        f"<td>{r['seconds']:.0f} s</td><td>{html.escape(r['key_metric'])}</td><td>{html.escape(r['status'])}</td></tr>"
+        f"<td>{r['seconds']:.0f} s</td><td>{r['peak_mb']} MB</td><td>{html.escape(r['key_metric'])}</td><td>{html.escape(r['status'])}</td></tr>"
         for r in rows)
     (out_dir / "index.html").write_text(
         f"<!doctype html><meta charset='utf-8'><title>Practicum · {profile} run</title>"
         f"<h1>Practicum lessons, profile <code>{profile}</code></h1>"
-        f"<table border=1 cellpadding=4><tr><th>notebook</th><th>wall time</th><th>key metric</th>"
+        f"<table border=1 cellpadding=4><tr><th>notebook</th><th>wall time</th><th>peak memory</th><th>key metric</th>"
         f"<th>status</th></tr>{items}</table>", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", choices=["smoke", "workshop", "full"], required=True)
+    parser.add_argument("--out", type=Path, help="default: build/run/<profile>")
     parser.add_argument("notebooks", nargs="*", type=Path)
     args = parser.parse_args(argv)
     os.environ["KIT_PROFILE"] = args.profile
     notebooks = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    out_dir = ROOT / "build" / "run" / args.profile
+    out_dir = args.out or ROOT / "build" / "run" / args.profile
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = []
     for path in notebooks:

@@ -1,0 +1,43 @@
+"""`make run`'s engine on two throwaway notebooks: one that works, one that fails."""
+import importlib.util
+import json
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+spec = importlib.util.spec_from_file_location("run_lessons", ROOT / "tools" / "run_lessons.py")
+run_lessons = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(run_lessons)
+
+
+def notebook(path: Path, source: str) -> Path:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def test_run_writes_executed_notebooks_html_index_and_timings(tmp_path):
+    ok = notebook(tmp_path / "90_ok.ipynb", "import os\nprint('profile', os.environ['KIT_PROFILE'])")
+    bad = notebook(tmp_path / "91_bad.ipynb", "raise ValueError('broken lesson')")
+    out = tmp_path / "out"
+    code = run_lessons.main(["--profile", "smoke", "--out", str(out), str(ok), str(bad)])
+    assert code == 1  # one lesson failed
+    rows = json.loads((out / "timings.json").read_text())
+    assert [r["notebook"] for r in rows] == ["90_ok.ipynb", "91_bad.ipynb"]
+    assert rows[0]["status"] == "ok" and rows[0]["seconds"] > 0 and rows[0]["peak_mb"] > 0
+    assert rows[1]["status"].startswith("failed") and "broken lesson" in rows[1]["status"]
+    executed = nbformat.read(out / "90_ok.ipynb", as_version=4)
+    assert "profile smoke" in executed.cells[0].outputs[0]["text"]
+    assert (out / "90_ok.html").exists() and "90_ok.html" in (out / "index.html").read_text()
+    assert "| 90_ok.ipynb | smoke |" in (out / "timings.md").read_text()
+
+
+def test_key_metric_reads_the_lesson_run_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(run_lessons, "ROOT", tmp_path)
+    (tmp_path / "runs" / "02_x").mkdir(parents=True)
+    (tmp_path / "runs" / "02_x" / "metrics.json").write_text(json.dumps({"metrics": {"test_f1": 0.5}}))
+    assert run_lessons.key_metric("02_x", since=0) == "test_f1 0.500"
+    assert run_lessons.key_metric("02_x", since=2e9) == "—"  # stale: written before this run
+    assert run_lessons.key_metric("03_missing", since=0) == "—"
