@@ -13,7 +13,7 @@ JUPYTER_ENV := JUPYTER_CONFIG_DIR=$(CURDIR)/$(BUILD)/jupyter/config JUPYTER_DATA
 	MPLCONFIGDIR=$(CURDIR)/$(BUILD)/matplotlib MPLBACKEND=Agg PYTHONHASHSEED=0
 TEST_ENV := $(JUPYTER_ENV) HF_HUB_OFFLINE=1 KIT_PROFILE=smoke KIT_CACHE=$(CURDIR)/$(BUILD)/cache OMP_NUM_THREADS=1
 
-.PHONY: venv lab test unit run prefetch clean
+.PHONY: venv lab test unit run bench prefetch clean
 
 venv: $(STAMP)
 
@@ -38,6 +38,10 @@ unit: venv
 run: venv
 	mkdir -p $(BUILD)/jupyter $(BUILD)/ipython $(BUILD)/matplotlib
 	$(JUPYTER_ENV) $(PY) tools/run_lessons.py --profile $(PROFILE)
+
+# The training loop we teach against the naive loop and the Trainer (build/bench/bench.md).
+bench: venv
+	$(PY) -m helpers.bench --out $(BUILD)/bench
 
 prefetch: venv
 	$(PY) -m helpers.prefetch --profile $(PROFILE)

@@ -67,3 +67,22 @@ def test_same_seed_same_metrics(tiny):
 
     first, second = once(), once()
     assert first.equals(second)
+
+
+def test_a_600_word_sentence_is_truncated_with_a_warning_and_still_scored(tiny):
+    import pytest
+
+    from helpers.data import IGNORE, NERDataset
+    from helpers.readers import Sentence
+
+    _, tok = tiny
+    words = ["Mirelva", "said", "."] * 200
+    tags = ["B-PER", "O", "O"] * 200
+    with pytest.warns(UserWarning, match=r"cut \d+ words from 1 sentences"):
+        ds = NERDataset([Sentence(words, tags)], tok, {"O": 0, "B-PER": 1}, max_length=128)
+    assert 400 < ds.truncated_words < 600
+    perfect = [[0 if l == IGNORE else l for l in ds[0]["labels"]]]
+    scores = ds.score(perfect)
+    kept_entities = 200 - sum(1 for i in range(0, 600, 3) if i >= 600 - ds.truncated_words)
+    assert len(ds.decode(perfect)[0]) == 600
+    assert scores["recall"] == pytest.approx(kept_entities / 200)  # cut entities count as misses
