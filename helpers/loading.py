@@ -9,8 +9,9 @@ from .hub import hub_status
 from .readers import Example, Sentence, iob1_to_iob2, read_conll, read_text_classification
 
 SAMPLE_DIRS = {"ner": REPO_ROOT / "data" / "ner", "sentiment": REPO_ROOT / "data" / "sentiment"}
-SPLIT_NAMES = {"train": ["train"], "valid": ["valid", "validation", "dev", "testa"],
-               "test": ["test", "testb"]}
+# The common train/valid/test names, and those of the original CoNLL-2003 release (eng.testa = dev).
+SPLIT_NAMES = {"train": ["train", "eng.train"], "valid": ["valid", "validation", "dev", "testa", "eng.testa"],
+               "test": ["test", "testb", "eng.testb"]}
 SENTIMENT_LABELS = ["negative", "positive"]
 
 

@@ -39,6 +39,13 @@ def test_your_folder_with_common_split_names(tmp_path):
         loading.load_ner_data(settings(data_dir=str(tmp_path)))
 
 
+def test_original_conll2003_file_names(tmp_path):
+    for name, body in [("eng.train", "EU I-ORG\n"), ("eng.testa", "Bonn I-LOC\n"), ("eng.testb", "x O\n")]:
+        (tmp_path / name).write_text(body)
+    splits = loading.load_ner_data(settings(data_dir=str(tmp_path)))
+    assert splits.train[0].tags == ["B-ORG"] and splits.valid[0].tokens == ["Bonn"]
+
+
 def _parquet_dataset(tmp_path, rows_by_split, features):
     from datasets import Dataset
 

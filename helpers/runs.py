@@ -1,0 +1,43 @@
+"""Write each lesson's final numbers to runs/<lesson>/metrics.json, so runs can be compared later."""
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+from .env import REPO_ROOT, versions
+
+
+def _plain(value: Any) -> Any:
+    """JSON-friendly: numpy numbers become floats/ints, NaN becomes null, paths become strings."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):  # numpy / torch scalars
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def save_run(lesson: str, metrics: dict, settings, root: str | Path | None = None, **extra) -> Path:
+    """Save metrics, the settings that produced them, versions and the time; return the file's path.
+
+    `settings` is a helpers Settings (or any dict); `extra` adds fields such as the model's source.
+    """
+    folder = Path(root) if root is not None else REPO_ROOT / "runs"
+    path = folder / lesson / "metrics.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {"lesson": lesson, "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+              "metrics": _plain(metrics),
+              "settings": _plain(settings.as_dict() if hasattr(settings, "as_dict") else dict(settings)),
+              "versions": versions(), **_plain(extra)}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path

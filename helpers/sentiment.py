@@ -1,0 +1,162 @@
+"""Lesson 03's tools around a sentiment classifier: predictions, error tables, a baseline, a review box."""
+from __future__ import annotations
+
+import html
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .readers import Example
+
+MAX_REVIEW_CHARS = 2000  # the review box reads this much; the model sees max_length tokens anyway
+
+
+@torch.no_grad()
+def predict_sentiment(texts: Sequence[str], model, tokenizer, *, max_length: int = 128,
+                      batch_size: int = 32) -> pd.DataFrame:
+    """One row per text: the predicted label, its probability, and p_<label> for every label."""
+    model.eval()
+    device = next(model.parameters()).device
+    id2label = model.config.id2label
+    rows = []
+    for start in range(0, len(texts), batch_size):
+        chunk = list(texts[start:start + batch_size])
+        batch = tokenizer(chunk, truncation=True, max_length=max_length, padding=True, return_tensors="pt")
+        probs = model(**batch.to(device)).logits.float().softmax(-1).cpu().numpy()
+        unk = tokenizer.unk_token_id
+        for text, p, ids, mask in zip(chunk, probs, batch["input_ids"], batch["attention_mask"]):
+            real = ids[mask.bool()].tolist()[1:-1]  # without [CLS] and [SEP]
+            row = {"text": text, "label": id2label[int(p.argmax())], "confidence": float(p.max())}
+            row.update({f"p_{id2label[i]}": float(v) for i, v in enumerate(p)})
+            row["unknown_share"] = sum(t == unk for t in real) / max(len(real), 1)
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def review_verdict(text: str, predict: Callable[[list[str]], pd.DataFrame]) -> tuple[str, dict[str, float]]:
+    """What the review box shows for `text`: a message and {label: probability} (empty if none).
+
+    Never raises: an empty, huge or unreadable input gets a sentence instead of a traceback.
+    """
+    if not isinstance(text, str) or not text.strip():
+        return "Type a review above to see what the model thinks.", {}
+    notes = []
+    text = text.strip()
+    if len(text) > MAX_REVIEW_CHARS:
+        notes.append(f"Only the first {MAX_REVIEW_CHARS:,} of {len(text):,} characters are read.")
+        text = text[:MAX_REVIEW_CHARS]
+    try:
+        row = predict([text]).iloc[0]
+    except Exception as err:  # noqa: BLE001 - the box must show a message, never a traceback
+        return f"The model could not read this text ({type(err).__name__}: {str(err)[:120]}).", {}
+    if row.get("unknown_share", 0) > 0.5:
+        notes.append("Most of this text is unknown to the model's vocabulary, so the verdict is a guess.")
+    probs = {k[2:]: float(v) for k, v in row.items() if k.startswith("p_")}
+    verdict = f"Verdict: {row['label']} ({row['confidence']:.0%} sure)."
+    return " ".join([verdict, *notes]), probs
+
+
+def verdict_html(message: str, probs: dict[str, float]) -> str:
+    """The box's picture: one bar per label, widths in proportion to the probabilities."""
+    colours = {"negative": "#d9534f", "positive": "#5cb85c"}
+    bars = "".join(
+        f"<div style='margin:2px 0'><span style='display:inline-block;width:90px'>{html.escape(label)}</span>"
+        f"<span style='display:inline-block;height:14px;width:{300 * p:.0f}px;"
+        f"background:{colours.get(label, '#5b8def')}'></span> {p:.1%}</div>" for label, p in probs.items())
+    return f"<div>{html.escape(message)}</div>{bars}"
+
+
+def review_box(predict: Callable[[list[str]], pd.DataFrame], example: str = ""):
+    """A text area and probability bars that follow what you type (ipywidgets)."""
+    import ipywidgets as widgets
+
+    area = widgets.Textarea(value=example, placeholder="Type a review…", continuous_update=True,
+                            layout=widgets.Layout(width="600px", height="80px"))
+    shown = widgets.HTML(verdict_html(*review_verdict(example, predict)))
+
+    def on_change(change):
+        shown.value = verdict_html(*review_verdict(change["new"], predict))
+
+    area.observe(on_change, names="value")
+    return widgets.VBox([area, shown])
+
+
+def fit_bag_of_words(train: Sequence[Example], seed: int = 42):
+    """Word and word-pair counts into a logistic regression: the baseline fine-tuning must beat."""
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    pipeline = make_pipeline(CountVectorizer(ngram_range=(1, 2), lowercase=True),
+                             LogisticRegression(max_iter=2000, random_state=seed))
+    return pipeline.fit([e.text for e in train], [e.label for e in train])
+
+
+def top_words(pipeline, n: int = 8) -> pd.DataFrame:
+    """The n features that push hardest towards each side, with their weights."""
+    vectorizer, classifier = pipeline.steps[0][1], pipeline.steps[-1][1]
+    names, weights = vectorizer.get_feature_names_out(), classifier.coef_[0]
+    order = np.argsort(weights)
+    negative, positive = classifier.classes_[0], classifier.classes_[1]
+    return pd.DataFrame({f"towards {negative}": names[order[:n]], "weight ": weights[order[:n]].round(2),
+                         f"towards {positive}": names[order[::-1][:n]],
+                         "weight": weights[order[::-1][:n]].round(2)})
+
+
+def confident_mistakes(texts: Sequence[str], gold: Sequence[str], predicted: Sequence[str],
+                       confidence: Sequence[float], n: int = 5) -> pd.DataFrame:
+    """The wrong predictions the model was surest of: where to look first when reading errors."""
+    table = pd.DataFrame({"text": list(texts), "gold": list(gold), "predicted": list(predicted),
+                          "confidence": np.asarray(confidence, dtype=float)})
+    wrong = table[table.gold != table.predicted]
+    return wrong.sort_values("confidence", ascending=False).head(n).reset_index(drop=True)
+
+
+def plot_confidence(confidence: Sequence[float], correct: Sequence[bool], bins: int = 20):
+    """Histograms of the winning probability, for right and for wrong predictions."""
+    import matplotlib.pyplot as plt
+
+    confidence, correct = np.asarray(confidence, dtype=float), np.asarray(correct, dtype=bool)
+    fig, ax = plt.subplots(figsize=(6, 3))
+    edges = np.linspace(0.5, 1.0, bins + 1)
+    ax.hist(confidence[correct], bins=edges, alpha=0.7, label=f"correct ({correct.sum()})", color="#5cb85c")
+    ax.hist(confidence[~correct], bins=edges, alpha=0.7, label=f"wrong ({(~correct).sum()})", color="#d9534f")
+    ax.set(xlabel="probability of the predicted label", ylabel="reviews", title="How sure was the model?")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+# Written for this kit: each verdict hangs on a negation or on a contrast ("but", "although").
+PROBES = [
+    ("The soup was not bad at all.", "positive", "negation"),
+    ("I would not call this film boring.", "positive", "negation"),
+    ("Nothing about the hotel felt cheap.", "positive", "negation"),
+    ("I can't say I liked a single track.", "negative", "negation"),
+    ("This app is not worth the download.", "negative", "negation"),
+    ("Never have I been so disappointed by a book.", "negative", "negation"),
+    ("The plot is not exactly gripping.", "negative", "negation"),
+    ("The battery is weak, but the screen is gorgeous and I use it every day.", "positive", "contrast"),
+    ("The staff were lovely, but the room was filthy and we left early.", "negative", "contrast"),
+    ("Although the start is slow, the ending is wonderful.", "positive", "contrast"),
+    ("Although the cover looks great, the story is dull.", "negative", "contrast"),
+    ("Great price, terrible sound.", "negative", "contrast"),
+    ("It looks cheap, yet it works perfectly.", "positive", "contrast"),
+    ("The reviews were awful, but I loved every minute.", "positive", "contrast"),
+]
+
+
+def probe_table(predict: Callable[[list[str]], pd.DataFrame], baseline=None) -> pd.DataFrame:
+    """The model's verdict on each probe sentence (and the baseline's, if given), with ✓ / ✗."""
+    texts = [t for t, _, _ in PROBES]
+    found = predict(texts)
+    table = pd.DataFrame({"kind": [k for _, _, k in PROBES], "text": texts,
+                          "expected": [label for _, label, _ in PROBES],
+                          "model": found["label"].values, "confidence": found["confidence"].round(2).values})
+    table["model ok"] = np.where(table.model == table.expected, "✓", "✗")
+    if baseline is not None:
+        table["bag of words"] = baseline.predict(texts)
+        table["bow ok"] = np.where(table["bag of words"] == table.expected, "✓", "✗")
+    return table

@@ -1,0 +1,152 @@
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.env import REPO_ROOT, seed_everything
+from helpers.exercises.lesson03 import check_int8_bytes, check_loss_by_hand
+from helpers.models import load_model
+from helpers.readers import read_text_classification
+from helpers.sentiment import (MAX_REVIEW_CHARS, PROBES, confident_mistakes, fit_bag_of_words, plot_confidence,
+                               predict_sentiment, probe_table, review_box, review_verdict, top_words,
+                               verdict_html)
+
+LABELS = {"negative": 0, "positive": 1}
+AWKWARD = ["", "   \n\t ", "x" * 10_000, "great " * 2000, "この映画は本当に素晴らしかった",
+           "Ужасный сервис, больше не приду.", "👍👍👍", "\u200b"]
+
+
+@pytest.fixture(scope="module")
+def predict(tiny):
+    choice, tok = tiny
+    seed_everything(0)
+    model = load_model(choice, "sentiment", LABELS)
+    return lambda texts: predict_sentiment(texts, model, tok, max_length=64)
+
+
+@pytest.fixture(scope="module")
+def sample():
+    folder = REPO_ROOT / "data" / "sentiment"
+    return read_text_classification(folder / "train.csv"), read_text_classification(folder / "test.csv")
+
+
+def test_predict_sentiment_gives_one_row_of_probabilities_per_text(predict):
+    texts = ["Lovely place.", "Awful, avoid.", "A much longer review that goes on and on " * 20]
+    table = predict(texts)
+    assert list(table.text) == texts
+    assert np.allclose(table.p_negative + table.p_positive, 1, atol=1e-5)
+    assert set(table.label) <= set(LABELS)
+    assert np.allclose(table.confidence, table[["p_negative", "p_positive"]].max(axis=1))
+    assert (table.unknown_share == 0).all() or table.unknown_share.between(0, 1).all()
+
+
+def test_unknown_share_sees_unreadable_text(predict):
+    assert predict(["この映画は本当に素晴らしかった"]).unknown_share.iloc[0] > 0.5
+    assert predict(["The room was lovely."]).unknown_share.iloc[0] == 0
+
+
+@pytest.mark.parametrize("text", AWKWARD, ids=range(len(AWKWARD)))
+def test_review_verdict_never_raises_and_always_says_something(predict, text):
+    message, probs = review_verdict(text, predict)
+    assert message and "Traceback" not in message
+    if not text.strip():
+        assert probs == {} and "Type a review" in message
+    else:
+        assert math.isclose(sum(probs.values()), 1, abs_tol=1e-5)
+    assert isinstance(verdict_html(message, probs), str)
+
+
+def test_review_verdict_cuts_long_text_before_predicting():
+    seen = []
+
+    def record(texts):
+        seen.extend(texts)
+        return pd.DataFrame([{"text": texts[0], "label": "positive", "confidence": 0.6,
+                              "p_negative": 0.4, "p_positive": 0.6, "unknown_share": 0.0}])
+
+    message, probs = review_verdict("a" * 10_000, record)
+    assert len(seen[0]) == MAX_REVIEW_CHARS and "10,000" in message and probs["positive"] == 0.6
+
+
+def test_review_verdict_turns_a_crash_into_a_message():
+    def broken(texts):
+        raise RuntimeError("out of memory")
+
+    message, probs = review_verdict("Nice.", broken)
+    assert probs == {} and "could not read" in message and "out of memory" in message
+
+
+def test_verdict_html_escapes_the_message_and_draws_a_bar_per_label():
+    page = verdict_html("<script>alert(1)</script>", {"negative": 0.25, "positive": 0.75})
+    assert "<script>" not in page and page.count("75.0%") == 1 and "width:225px" in page
+
+
+def test_review_box_updates_when_the_text_changes(predict):
+    box = review_box(predict)
+    area, shown = box.children
+    assert "Type a review" in shown.value
+    area.value = "The staff were lovely."
+    assert "Verdict" in shown.value
+    area.value = ""
+    assert "Type a review" in shown.value
+
+
+def test_bag_of_words_beats_chance_on_the_sample(sample):
+    train, test = sample
+    bow = fit_bag_of_words(train)
+    accuracy = np.mean(bow.predict([e.text for e in test]) == np.array([e.label for e in test]))
+    assert accuracy > 0.7
+    words = top_words(bow, n=5)
+    assert len(words) == 5 and (words["weight"] > 0).all() and (words["weight "] < 0).all()
+
+
+def test_confident_mistakes_lists_only_wrong_answers_surest_first():
+    table = confident_mistakes(["a", "b", "c", "d"], ["pos", "neg", "pos", "neg"],
+                               ["neg", "neg", "neg", "pos"], [0.6, 0.99, 0.9, 0.7], n=2)
+    assert list(table.text) == ["c", "d"]
+    assert (table.gold != table.predicted).all()
+
+
+def test_plot_confidence_draws_both_groups():
+    fig = plot_confidence([0.9, 0.8, 0.55], [True, True, False])
+    heights = [p.get_height() for p in fig.axes[0].patches]
+    assert sum(heights) == 3
+
+
+def test_probes_are_balanced_and_cover_negation_and_contrast():
+    kinds = {k for _, _, k in PROBES}
+    labels = [label for _, label, _ in PROBES]
+    assert kinds == {"negation", "contrast"} and 10 <= len(PROBES) <= 16
+    assert abs(labels.count("positive") - labels.count("negative")) <= 2
+    assert len({t for t, _, _ in PROBES}) == len(PROBES)
+
+
+def test_probe_table_marks_right_and_wrong(sample):
+    always_positive = lambda texts: pd.DataFrame({"label": ["positive"] * len(texts),  # noqa: E731
+                                                  "confidence": [0.9] * len(texts)})
+    table = probe_table(always_positive, baseline=fit_bag_of_words(sample[0]))
+    expected_right = sum(label == "positive" for _, label, _ in PROBES)
+    assert (table["model ok"] == "✓").sum() == expected_right
+    assert set(table["bag of words"]) <= {"positive", "negative"}
+
+
+def test_loss_exercise_accepts_the_loss_and_names_the_slips(capsys):
+    logits, gold = [1.2, -0.8], 1
+    truth = math.log(1 + math.exp(2.0))
+    assert check_loss_by_hand(truth, logits, gold)
+    assert not check_loss_by_hand(-truth, logits, gold)
+    assert "sign" in capsys.readouterr().out
+    assert not check_loss_by_hand(math.exp(-truth), logits, gold)
+    assert "probability" in capsys.readouterr().out
+    assert not check_loss_by_hand(math.log(1 + math.exp(-2.0)), logits, gold)
+    assert "class 0" in capsys.readouterr().out
+    assert not check_loss_by_hand(..., logits, gold)
+
+
+def test_int8_exercise_accepts_bytes_and_names_the_slips(capsys):
+    assert check_int8_bytes(768 * 768, 768, 768)
+    assert not check_int8_bytes(4 * 768 * 768, 768, 768)
+    assert "float32" in capsys.readouterr().out
+    assert not check_int8_bytes(8 * 768 * 768, 768, 768)
+    assert "bits" in capsys.readouterr().out
