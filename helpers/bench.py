@@ -108,6 +108,42 @@ def run_method(method: str, args) -> dict:
             else "kit-tiny (offline fallback)"}
 
 
+def inference_latency(model_name: str = "kit-tiny", repeats: int = 3) -> list[dict]:
+    """Milliseconds per sentence for tag_sentence / predict_sentiment, one at a time and batched."""
+    from .env import REPO_ROOT, seed_everything
+    from .models import load_model, load_tokenizer, resolve_model
+    from .readers import read_conll, read_text_classification
+    from .sentiment import predict_sentiment
+    from .tagging import tag_sentence, tag_sentences
+
+    choice = resolve_model(model_name)
+    tok = load_tokenizer(choice)
+    seed_everything(0)
+    ner = load_model(choice, "ner", {"O": 0, "B-PER": 1, "I-PER": 2})
+    clf = load_model(choice, "sentiment", {"negative": 0, "positive": 1})
+    sentences = [" ".join(s.tokens) for s in read_conll(REPO_ROOT / "data/ner/test.txt", verbose=False)]
+    reviews = [e.text for e in read_text_classification(REPO_ROOT / "data/sentiment/test.csv")]
+
+    def best_ms(fn, n):
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        return round(1000 * min(times) / n, 3)
+
+    return [
+        {"call": "tag_sentence, one at a time", "ms_per_sentence":
+            best_ms(lambda: [tag_sentence(t, ner, tok) for t in sentences], len(sentences))},
+        {"call": "tag_sentences, batches of 32", "ms_per_sentence":
+            best_ms(lambda: tag_sentences(sentences, ner, tok), len(sentences))},
+        {"call": "predict_sentiment, one at a time", "ms_per_sentence":
+            best_ms(lambda: [predict_sentiment([t], clf, tok) for t in reviews], len(reviews))},
+        {"call": "predict_sentiment, batches of 32", "ms_per_sentence":
+            best_ms(lambda: predict_sentiment(reviews, clf, tok), len(reviews))},
+    ]
+
+
 def describe_machine() -> str:
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
     return (f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, {gpu}; "
@@ -153,9 +189,12 @@ def main(argv: list[str] | None = None) -> int:
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
         print(f"  {results[-1]}", flush=True)
     machine = describe_machine()
+    latency = inference_latency(args.model)
     (out / "bench.json").write_text(json.dumps({"machine": machine, "settings": vars(args),
-                                                "results": results}, indent=2) + "\n")
+                                                "results": results, "inference": latency}, indent=2) + "\n")
     table = to_markdown(results, machine, args)
+    table += "\n| inference call | ms per sentence |\n|---|---|\n"
+    table += "".join(f"| {r['call']} | {r['ms_per_sentence']:.2f} |\n" for r in latency)
     (out / "bench.md").write_text(table)
     print(table)
     return 0

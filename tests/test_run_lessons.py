@@ -41,3 +41,5 @@ def test_key_metric_reads_the_lesson_run_file(tmp_path, monkeypatch):
     assert run_lessons.key_metric("02_x", since=0) == "test_f1 0.500"
     assert run_lessons.key_metric("02_x", since=2e9) == "—"  # stale: written before this run
     assert run_lessons.key_metric("03_missing", since=0) == "—"
+    (tmp_path / "runs" / "02_x" / "metrics.json").write_text(json.dumps({"metrics": {"test": {"f1": 0.25}}}))
+    assert run_lessons.key_metric("02_x", since=0) == "test_f1 0.250"

@@ -82,3 +82,16 @@ def test_widget_callback_runs_without_a_browser(tagger):
         demo.refresh()
         assert "Traceback" not in demo.output.value
     assert "found in 5 words" in demo.output.value
+
+
+def test_tag_sentences_batched_equals_one_by_one(tiny):
+    from helpers.models import load_model
+    from helpers.tagging import tag_sentence, tag_sentences
+
+    choice, tok = tiny
+    model = load_model(choice, "ner", {"O": 0, "B-PER": 1, "I-PER": 2, "B-LOC": 3})
+    texts = ["Anna Oyelaran lives in Kelvane.", "", "A much longer sentence about Brimworth and its "
+             "harbour, written so that padding is needed for the shorter ones.", "東京 に 行く"]
+    batched = tag_sentences(texts, model, tok, batch_size=3)
+    assert batched == [tag_sentence(t, model, tok) for t in texts]
+    assert batched[1] == []

@@ -29,6 +29,9 @@ def key_metric(lesson: str, since: float) -> str:
         return "—"
     data = json.loads(path.read_text())
     flat = dict(data.get("metrics", {}), **{k: v for k, v in data.items() if not isinstance(v, dict)})
+    for name, value in list(flat.items()):  # {"test": {"f1": ...}} -> "test_f1"
+        if isinstance(value, dict) and "name" not in value:
+            flat.update({f"{name}_{k}": v for k, v in value.items()})
     for name in KEY_METRICS:
         value = flat.get(name)
         if isinstance(value, dict) and "name" in value:  # {"name": ..., "value": ...}
