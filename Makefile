@@ -8,7 +8,7 @@ PROFILE ?= workshop
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 # Keep Jupyter, IPython and matplotlib state out of $HOME during tests and headless runs.
-JUPYTER_ENV := JUPYTER_CONFIG_DIR=$(CURDIR)/$(BUILD)/jupyter/config JUPYTER_DATA_DIR=$(CURDIR)/$(BUILD)/jupyter/data \
+JUPYTER_ENV := PYTHONPATH=$(CURDIR) JUPYTER_CONFIG_DIR=$(CURDIR)/$(BUILD)/jupyter/config JUPYTER_DATA_DIR=$(CURDIR)/$(BUILD)/jupyter/data \
 	JUPYTER_RUNTIME_DIR=$(CURDIR)/$(BUILD)/jupyter/runtime IPYTHONDIR=$(CURDIR)/$(BUILD)/ipython \
 	MPLCONFIGDIR=$(CURDIR)/$(BUILD)/matplotlib MPLBACKEND=Agg PYTHONHASHSEED=0
 TEST_ENV := $(JUPYTER_ENV) HF_HUB_OFFLINE=1 KIT_PROFILE=smoke KIT_CACHE=$(CURDIR)/$(BUILD)/cache OMP_NUM_THREADS=1
@@ -41,10 +41,10 @@ run: venv
 
 # The training loop we teach against the naive loop and the Trainer (build/bench/bench.md).
 bench: venv
-	$(PY) -m helpers.bench --out $(BUILD)/bench
+	$(PY) tools/bench.py --out $(BUILD)/bench
 
 prefetch: venv
-	$(PY) -m helpers.prefetch --profile $(PROFILE)
+	$(PY) tools/prefetch.py --profile $(PROFILE)
 
 clean:
 	rm -rf $(BUILD) runs

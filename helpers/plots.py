@@ -1,12 +1,16 @@
-"""Pictures people would rather look at than read: learning curves and confusion matrices."""
+"""Pictures people would rather look at than read: learning curves and confusion matrices.
+
+pyplot is imported inside each function, so `import helpers` stays cheap for torchrun and tools.
+"""
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
 
 def plot_history(history: pd.DataFrame, metrics: list[str] | None = None, title: str = ""):
     """Loss curves on the left, the chosen validation metrics on the right."""
+    import matplotlib.pyplot as plt
+
     metrics = metrics or [c for c in history.columns
                           if c not in ("epoch", "train_loss", "valid_loss", "lr", "seconds")]
     fig, axes = plt.subplots(1, 2 if metrics else 1, figsize=(10 if metrics else 5, 3.5), squeeze=False)
@@ -27,6 +31,8 @@ def plot_history(history: pd.DataFrame, metrics: list[str] | None = None, title:
 
 def plot_confusion(matrix: pd.DataFrame, title: str = "Confusion matrix", normalize: bool = False):
     """A heatmap with the count (or row share) written in each cell."""
+    import matplotlib.pyplot as plt
+
     values = matrix.div(matrix.sum(1).replace(0, 1), axis=0) if normalize else matrix
     fig, ax = plt.subplots(figsize=(1.1 * len(matrix.columns) + 2, 0.9 * len(matrix) + 1.5))
     image = ax.imshow(values.values, cmap="Blues")

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from helpers.adversarial import FGM, fgm_perturbation, fit_fgm
+from helpers.lessons.overfitting import FGM, fgm_perturbation, fit_fgm
 from helpers.data import TextClassificationDataset, make_loader
 from helpers.env import seed_everything
 from helpers.models import load_model

@@ -2,7 +2,7 @@ import random
 
 import pytest
 
-from helpers.augment import PROTECTED, augment_examples, augment_preview, augment_text
+from helpers.lessons.overfitting import PROTECTED, augment_examples, augment_preview, augment_text
 from helpers.readers import Example
 
 

@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
-from helpers.colab import CLONE_DIR, REPO_URL, SETUP_CELL, colab_url
+from tools.colab_cell import CLONE_DIR, REPO_URL, SETUP_CELL, colab_url
 
 ROOT = Path(__file__).resolve().parent.parent
 

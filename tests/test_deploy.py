@@ -2,11 +2,11 @@ import numpy as np
 import pytest
 import torch
 
-from helpers.deploy import (compare_models, latency_ms, load_classifier, quantize_int8, save_classifier,
+from helpers.lessons.sentiment import (compare_models, latency_ms, load_classifier, quantize_int8, save_classifier,
                             state_dict_megabytes)
 from helpers.env import seed_everything
 from helpers.models import load_model
-from helpers.sentiment import predict_sentiment
+from helpers.lessons.sentiment import predict_sentiment
 
 LABELS = {"negative": 0, "positive": 1}
 TEXTS = ["The soup was not bad at all.", "Great price, terrible sound.", "It is a phone."]

@@ -2,7 +2,7 @@ import pytest
 
 import torch
 
-from helpers.freezing import add_lora, count_parameters, encoder_layers, freeze_layers, lora_targets
+from helpers.lessons.overfitting import add_lora, count_parameters, encoder_layers, freeze_layers, lora_targets
 from helpers.models import load_model
 
 LABELS = {"negative": 0, "positive": 1}

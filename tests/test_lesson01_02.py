@@ -2,7 +2,7 @@ import json
 
 import torch
 
-from helpers.baselines import MostFrequentTag
+from helpers.lessons.ner import MostFrequentTag
 from helpers.data import align_labels
 from helpers.exercises.lesson01 import check_align_labels, check_padding_share
 from helpers.exercises.lesson02 import check_entity_f1, check_entity_spans, entity_f1

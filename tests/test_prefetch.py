@@ -1,7 +1,8 @@
 import socket
 import time
 
-from helpers import hub, prefetch
+from helpers import hub
+from tools import prefetch
 
 
 def test_profiles_need_their_models_and_datasets():

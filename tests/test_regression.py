@@ -7,7 +7,7 @@ import torch
 
 matplotlib.use("Agg")
 
-from helpers.regression import (add_bias_column, learning_rate_run, linear_grads, normal_equation,  # noqa: E402
+from helpers.lessons.regression import (add_bias_column, learning_rate_run, linear_grads, normal_equation,  # noqa: E402
                                 regression_scores, show_learning_rate, sigmoid_layer_grads, standardize,
                                 train_linear)
 

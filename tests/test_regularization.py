@@ -5,7 +5,7 @@ import torch
 
 matplotlib.use("Agg")
 
-from helpers.regularization import (CurveMLP, complexity_curve, curve_loader, ensemble_predict,  # noqa: E402
+from helpers.lessons.overfitting import (CurveMLP, complexity_curve, curve_loader, ensemble_predict,  # noqa: E402
                                     fit_polynomial, make_curve_data, mlp_errors, polynomial_errors,
                                     polynomial_features, predict_polynomial, show_regularization, train_mlp)
 from helpers.train import evaluate, fit  # noqa: E402
@@ -92,7 +92,7 @@ def test_ensemble_is_the_mean_of_its_members():
     data = make_curve_data(seed=0)
     models = [train_mlp(data, epochs=20, seed=s, hidden=8)[0] for s in range(3)]
     x = np.array([0.0, 0.5])
-    from helpers.regularization import mlp_predict
+    from helpers.lessons.overfitting import mlp_predict
 
     assert np.allclose(ensemble_predict(models, x), np.mean([mlp_predict(m, x) for m in models], axis=0))
     with pytest.raises(ValueError):

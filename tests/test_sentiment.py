@@ -8,7 +8,7 @@ from helpers.env import REPO_ROOT, seed_everything
 from helpers.exercises.lesson03 import check_int8_bytes, check_loss_by_hand
 from helpers.models import load_model
 from helpers.readers import read_text_classification
-from helpers.sentiment import (MAX_REVIEW_CHARS, PROBES, confident_mistakes, fit_bag_of_words, plot_confidence,
+from helpers.lessons.sentiment import (MAX_REVIEW_CHARS, PROBES, confident_mistakes, fit_bag_of_words, plot_confidence,
                                predict_sentiment, probe_table, review_box, review_verdict, top_words,
                                verdict_html)
 

@@ -2,7 +2,7 @@ import pytest
 
 from helpers.data import build_label_maps
 from helpers.models import load_model
-from helpers.tagging import (MAX_CHARS, demo_response, entities, highlight_html, ner_demo, split_words,
+from helpers.lessons.ner import (MAX_CHARS, demo_response, entities, highlight_html, ner_demo, split_words,
                              tag_sentence, tag_words)
 
 LABEL2ID, _ = build_label_maps([["O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-MISC", "I-MISC"]])
@@ -86,7 +86,7 @@ def test_widget_callback_runs_without_a_browser(tagger):
 
 def test_tag_sentences_batched_equals_one_by_one(tiny):
     from helpers.models import load_model
-    from helpers.tagging import tag_sentence, tag_sentences
+    from helpers.lessons.ner import tag_sentence, tag_sentences
 
     choice, tok = tiny
     model = load_model(choice, "ner", {"O": 0, "B-PER": 1, "I-PER": 2, "B-LOC": 3})

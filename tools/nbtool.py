@@ -3,7 +3,7 @@
     python tools/nbtool.py strip  notebooks/*.ipynb   # strip outputs (keep # NBVAL_CHECK_OUTPUT cells)
     python tools/nbtool.py refresh notebooks/03_x.ipynb  # run in the smoke profile, then strip
     python tools/nbtool.py check  notebooks/*.ipynb   # exit 1 if any notebook is not clean
-    python tools/nbtool.py sync-setup notebooks/*.ipynb  # first code cell and badge from helpers/colab.py
+    python tools/nbtool.py sync-setup notebooks/*.ipynb  # first code cell and badge from tools/colab_cell.py
 """
 from __future__ import annotations
 
@@ -80,8 +80,8 @@ def sync_setup(nb, name: str) -> None:
     """Make the first code cell the kit's setup cell and point the badge at this notebook."""
     import re
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from helpers.colab import SETUP_CELL, badge
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from colab_cell import SETUP_CELL, badge
 
     first_code = next(c for c in nb.cells if c.cell_type == "code")
     first_code.source = SETUP_CELL

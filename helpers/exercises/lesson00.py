@@ -1,5 +1,5 @@
 """Checks for lesson 00."""
-from ..checks import check
+from .check import check
 
 
 def check_parameter_count(answer, model) -> bool:

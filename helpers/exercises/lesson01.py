@@ -1,7 +1,7 @@
 """Checks for lesson 01: label alignment and padding."""
 from __future__ import annotations
 
-from ..checks import check
+from .check import check
 from ..data import IGNORE, align_labels
 
 # (word_ids, word labels) cases: special tokens, a word in three pieces, a word cut by truncation.

@@ -1,7 +1,7 @@
 """Checks for lesson 02: entity spans and entity-level F1."""
 from __future__ import annotations
 
-from ..checks import check
+from .check import check
 from ..metrics import entity_spans
 
 SPAN_CASES = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from typing import Sequence
 
-from ..checks import check
+from .check import check
 
 
 def _as_float(value) -> float:

@@ -2,7 +2,7 @@
 import numpy as np
 import torch
 
-from ..checks import check
+from .check import check
 
 
 def _array(value) -> np.ndarray:

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..checks import check
+from .check import check
 
 
 def check_best_degree(answer, table: pd.DataFrame) -> bool:

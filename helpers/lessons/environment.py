@@ -10,7 +10,7 @@ import pandas as pd
 
 
 def _bad_profile():
-    from .profiles import load_settings
+    from ..profiles import load_settings
 
     old = os.environ.get("KIT_PROFILE")
     os.environ["KIT_PROFILE"] = "laptop"
@@ -21,7 +21,7 @@ def _bad_profile():
 
 
 def _bad_conll():
-    from .readers import read_conll
+    from ..readers import read_conll
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "train.txt"
@@ -30,7 +30,7 @@ def _bad_conll():
 
 
 def _bad_csv():
-    from .readers import read_text_classification
+    from ..readers import read_text_classification
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "train.csv"
@@ -51,8 +51,8 @@ def _backward_on_float():
 
 
 def _offline():
-    from .hub import hub_status
-    from .models import FALLBACK_NOTE
+    from ..hub import hub_status
+    from ..models import FALLBACK_NOTE
 
     status = hub_status()
     if not status.reachable:

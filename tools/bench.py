@@ -1,6 +1,6 @@
 """Is the loop we teach worth teaching? The same NER training three ways, measured.
 
-    python -m helpers.bench [--epochs 3] [--out build/bench]
+    python tools/bench.py [--epochs 3] [--out build/bench]      (or: make bench)
 
 1. naive: the original material's loop (every batch padded to 128 tokens, no length grouping, fp32);
 2. fit: helpers.fit with dynamic padding and length-grouped batches;
@@ -20,14 +20,16 @@ from pathlib import Path
 
 import torch
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
+
 METHODS = ("naive", "fit", "trainer")
 
 
 def _setup(args):
-    from .data import NERDataset, build_label_maps
-    from .env import REPO_ROOT, seed_everything
-    from .models import load_model, load_tokenizer, resolve_model
-    from .readers import read_conll
+    from helpers.data import NERDataset, build_label_maps
+    from helpers.env import REPO_ROOT, seed_everything
+    from helpers.models import load_model, load_tokenizer, resolve_model
+    from helpers.readers import read_conll
 
     train = read_conll(REPO_ROOT / "data/ner/train.txt", verbose=False)
     valid = read_conll(REPO_ROOT / "data/ner/valid.txt", verbose=False)
@@ -42,7 +44,7 @@ def _setup(args):
 
 def _naive(model, tok, train_ds, args) -> None:
     """The loop as first written: fixed padding, plain shuffling, a step per batch."""
-    from .data import make_loader
+    from helpers.data import make_loader
 
     loader = make_loader(train_ds, tok, args.batch_size, shuffle=True, pad_to=128)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
@@ -63,8 +65,8 @@ def _naive(model, tok, train_ds, args) -> None:
 
 
 def _fit(model, tok, train_ds, valid_ds, args) -> None:
-    from .data import make_loader
-    from .train import fit
+    from helpers.data import make_loader
+    from helpers.train import fit
 
     fit(model, make_loader(train_ds, tok, args.batch_size, shuffle=True, group_by_length=True),
         make_loader(valid_ds, tok, 64), epochs=args.epochs, lr=args.lr, warmup=0.1, seed=args.seed,
@@ -74,7 +76,7 @@ def _fit(model, tok, train_ds, valid_ds, args) -> None:
 def _trainer(model, tok, train_ds, args, out: Path) -> None:
     from transformers import DataCollatorForTokenClassification, Trainer, TrainingArguments
 
-    from .models import quiet_transformers
+    from helpers.models import quiet_transformers
 
     targs = TrainingArguments(output_dir=str(out / "trainer"), num_train_epochs=args.epochs,
                               per_device_train_batch_size=args.batch_size, learning_rate=args.lr,
@@ -88,8 +90,8 @@ def _trainer(model, tok, train_ds, args, out: Path) -> None:
 
 def run_method(method: str, args) -> dict:
     """Train one way and measure it (called in a child process)."""
-    from .data import make_loader
-    from .train import evaluate
+    from helpers.data import make_loader
+    from helpers.train import evaluate
 
     choice, tok, label2id, train_ds, valid_ds, model = _setup(args)
     start = time.perf_counter()
@@ -110,11 +112,11 @@ def run_method(method: str, args) -> dict:
 
 def inference_latency(model_name: str = "kit-tiny", repeats: int = 3) -> list[dict]:
     """Milliseconds per sentence for tag_sentence / predict_sentiment, one at a time and batched."""
-    from .env import REPO_ROOT, seed_everything
-    from .models import load_model, load_tokenizer, resolve_model
-    from .readers import read_conll, read_text_classification
-    from .sentiment import predict_sentiment
-    from .tagging import tag_sentence, tag_sentences
+    from helpers.env import REPO_ROOT, seed_everything
+    from helpers.models import load_model, load_tokenizer, resolve_model
+    from helpers.readers import read_conll, read_text_classification
+    from helpers.lessons.sentiment import predict_sentiment
+    from helpers.lessons.ner import tag_sentence, tag_sentences
 
     choice = resolve_model(model_name)
     tok = load_tokenizer(choice)
@@ -178,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     results = []
     for method in METHODS:
-        cmd = [sys.executable, "-m", "helpers.bench", "--method", method, "--model", args.model,
+        cmd = [sys.executable, __file__, "--method", method, "--model", args.model,
                "--epochs", str(args.epochs), "--batch-size", str(args.batch_size), "--lr", str(args.lr),
                "--seed", str(args.seed), "--out", args.out]
         print(f"running {method} ...", flush=True)

@@ -1,6 +1,6 @@
 """Download a profile's models and datasets once, so a classroom can work offline.
 
-    python -m helpers.prefetch --profile workshop      (or: make prefetch PROFILE=workshop)
+    python tools/prefetch.py --profile workshop      (or: make prefetch PROFILE=workshop)
 """
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import sys
 import time
 from pathlib import Path
 
-from .hub import hub_status
-from .profiles import PROFILES
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
+
+from helpers.hub import hub_status  # noqa: E402
+from helpers.profiles import PROFILES  # noqa: E402
 
 TASKS = ("ner", "sentiment")
 

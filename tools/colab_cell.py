@@ -8,7 +8,7 @@ from __future__ import annotations
 REPO_URL = "https://github.com/practicum-kit/practicum"
 CLONE_DIR = "/content/practicum"
 
-SETUP_CELL = f'''# Setup: the same in every lesson (written from helpers/colab.py). Outside Colab it does nothing.
+SETUP_CELL = f'''# Setup: the same in every lesson (written from tools/colab_cell.py). Outside Colab it does nothing.
 import os, sys
 if "google.colab" in sys.modules:
     if not os.path.isdir("{CLONE_DIR}"):

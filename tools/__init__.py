@@ -1,0 +1,1 @@
+"""Programs around the lessons: notebook upkeep, headless runs, prefetching, benchmarks."""
