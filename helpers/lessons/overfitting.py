@@ -207,7 +207,7 @@ def plot_fits(data: CurveData, fits: dict[str, np.ndarray], grid: np.ndarray, ti
     """
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    fig, ax = plt.subplots(figsize=(7.6, 3.6))
     if show_valid:
         ax.plot(data.x_valid, data.y_valid, ".", color="lightgray", label="validation points")
     ax.plot(grid, CurveData.truth(grid), "--", color="gray", label="true curve sin(πx)")
@@ -217,7 +217,7 @@ def plot_fits(data: CurveData, fits: dict[str, np.ndarray], grid: np.ndarray, ti
         ax.plot(grid, values, label=name, lw=2.6 if bold else 1.4, color="black" if bold else None,
                 alpha=1.0 if bold or highlight is None else 0.6, zorder=3 if bold else 2)
     ax.set(ylim=ylim, xlabel=CURVE_X, ylabel=CURVE_Y, title=title)
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))  # outside: the curves fill the plot
     leaving = [f"{name} (reaches {float(np.nanmax(np.abs(v))):.3g})" for name, v in fits.items()
                if np.nanmax(v) > ylim[1] or np.nanmin(v) < ylim[0]]
     finish(fig, "Leaves the chart: " + ", ".join(leaving) + "." if leaving else "")
@@ -274,23 +274,21 @@ def plot_mse_curves(histories: dict[str, pd.DataFrame], noise: float, title: str
 
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    first_shown = []
+    last_off = 0
     for (name, h), color in zip(histories.items(), colors):
         train = h["train_mse"] if "train_mse" in h else h["train_loss"]
         valid = h["valid_mse"] if "valid_mse" in h else h["valid_loss"]
         ax.plot(h.epoch, train, ":", color=color, label=f"{name}: train")
         ax.plot(h.epoch, valid, "-", color=color, label=f"{name}: validation")
-        inside = h.epoch[(valid <= ylim[1]) & (train <= ylim[1])]
-        if len(inside) and inside.iloc[0] > h.epoch.iloc[0]:
-            first_shown.append(int(inside.iloc[0]))
+        off = h.epoch[(valid > ylim[1]) | (train > ylim[1])]
+        last_off = max([last_off, *off.astype(int)])
     ax.axhline(noise ** 2, color="gray", ls="--", lw=0.8, label=f"noise level {noise ** 2:.3g} (best possible)")
     if kept_epoch is not None:
         ax.axvline(kept_epoch, color="black", ls="-.", lw=1, label=f"kept: epoch {kept_epoch} (lowest validation MSE)")
     ax.set(xlabel="epoch (full-batch steps)", ylabel="MSE (no unit)", title=title, ylim=ylim)
     integer_epochs(ax)
     ax.legend(fontsize=7)
-    finish(fig, f"The first epochs start above MSE {ylim[1]:g}, off the chart (all curves are on it from "
-                f"epoch {max(first_shown)})." if first_shown else "")
+    finish(fig, f"Off the chart: MSE above {ylim[1]:g}, at some epochs up to epoch {last_off}." if last_off else "")
     return fig
 
 
@@ -324,9 +322,11 @@ def plot_remedies(table: pd.DataFrame):
         ax.title.set_fontsize(10)
         reach = max(5.0, float(np.abs(shown).max()) * 1.45)
         ax.set_xlim(-reach if (shown < 0).any() else -reach * 0.08, reach)
+        number = "{:.3g}" if setup == "curve" else "{:.3f}"
         for yi, value, before, after in zip(y, shown, part["without"], part["with"]):
-            ax.annotate(f"{before:.3g} → {after:.3g}", (value, yi), xytext=(4 if value >= 0 else -4, 0),
-                        textcoords="offset points", ha="left" if value >= 0 else "right", va="center", fontsize=7.5)
+            # right of the bar when it helped, right of zero when it hurt: clear of the remedy names
+            ax.annotate(f"{number.format(before)} → {number.format(after)}", (max(value, 0), yi), xytext=(4, 0),
+                        textcoords="offset points", ha="left", va="center", fontsize=7.5)
         clipped += part["remedy"][change < -100].tolist() if setup == "curve" else []
     finish(fig, "Green: the remedy helped; red: it hurt. Each bar is labelled with the value without → with the remedy."
            + (f" Drawn at -100 %, but worse still: {', '.join(clipped)}." if clipped else ""))

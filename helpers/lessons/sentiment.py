@@ -137,7 +137,7 @@ def plot_confidence(confidence: Sequence[float], correct: Sequence[bool], bins: 
     for group, name, color in [(correct, "correct", "#5cb85c"), (~correct, "wrong", "#d9534f")]:
         if group.any():
             ax.hist(confidence[group], bins=edges, weights=np.full(group.sum(), 100 / group.sum()), alpha=0.6,
-                    color=color, label=f"{name} ({group.sum()} reviews)", histtype="stepfilled", edgecolor=color)
+                    color=color, label=f"{name} ({group.sum()} review{'' if group.sum() == 1 else 's'})")
     ax.set(xlabel="probability the model gave its predicted label (0.5 to 1)",
            ylabel="% of the group's reviews", title="How sure was the model, when right and when wrong?")
     ax.legend()
