@@ -18,7 +18,7 @@ def integer_epochs(ax, axis: str = "x") -> None:
     """Ticks on whole numbers only: epoch 2, 3, never 2.25."""
     from matplotlib.ticker import MaxNLocator
 
-    getattr(ax, f"{axis}axis").set_major_locator(MaxNLocator(integer=True))
+    getattr(ax, f"{axis}axis").set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 2.5, 5, 10]))
 
 
 def finish(fig, note: str = "") -> None:

@@ -25,7 +25,7 @@ GRID = np.linspace(-1, 1, 50)
 def unreadable(fig) -> list[str]:
     """What a reader of this figure would miss (empty: nothing)."""
     problems = []
-    suptitle = fig._suptitle.get_text() if fig._suptitle else ""
+    suptitle = fig.get_suptitle()
     for i, ax in enumerate(a for a in fig.axes if a.get_label() != "<colorbar>"):
         if not (ax.get_title() or suptitle):
             problems.append(f"axes {i}: no title")

@@ -224,6 +224,11 @@ def plot_fits(data: CurveData, fits: dict[str, np.ndarray], grid: np.ndarray, ti
     return fig
 
 
+def _short(value: float) -> str:
+    """180 stays 180, 6.1e+09 and 2.8e-15 stay short."""
+    return f"{value:.3g}" if 1e-3 <= abs(value) < 1e5 else f"{value:.1e}"
+
+
 def _ranges(numbers: list[int]) -> str:
     """[8, 9, 10, 14] -> '8–10, 14'."""
     runs: list[list[int]] = []
@@ -255,7 +260,7 @@ def plot_complexity(table: pd.DataFrame, noise: float):
             if points:
                 degrees = _ranges([int(d) for d, _ in points])
                 values = sorted(v for _, v in points)
-                span = f"{values[0]:.2g}" if len(values) == 1 else f"{values[0]:.2g} to {values[-1]:.2g}"
+                span = _short(values[0]) if len(values) == 1 else f"{_short(values[0])} to {_short(values[-1])}"
                 notes.append(f"{side} the chart: {name} MSE {span} at degree{'s' if len(points) > 1 else ''} {degrees}")
     ax.axhline(noise ** 2, color="gray", ls="--", label=f"noise level {noise}² = {noise ** 2:.3g} (best possible)")
     ax.set(xlabel="polynomial degree", ylabel="MSE (log scale, no unit)", ylim=(low, high),
