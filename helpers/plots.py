@@ -57,8 +57,8 @@ def plot_history(history: pd.DataFrame, metrics: list[str] | None = None, title:
     integer_epochs(ax)
     if metrics:
         ax = axes[0][1]
-        for m in metrics:
-            ax.plot(history["epoch"], history[m], "o-", label=m)
+        for m, style in zip(metrics, ["o-", "s--", "^:", "D-."] * len(metrics)):  # equal scores stay apart
+            ax.plot(history["epoch"], history[m], style, label=m)
         in_unit_range = history[metrics].min().min() >= 0 and history[metrics].max().max() <= 1
         ax.set(xlabel="epoch", ylabel="score (0 to 1)" if in_unit_range else "value",
                title="Validation metrics: higher is better")
