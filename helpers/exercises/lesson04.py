@@ -80,7 +80,7 @@ q1 = Exercise(
 # --- Exercise 2: the gradient by hand ----------------------------------------------------------------
 
 GRAD_TOL = 1e-4
-GRAD = f"a tensor of 2 numbers, one per weight (within {GRAD_TOL:g} relative)"
+GRAD = "a tensor of 2 numbers, one per weight (each within 0.01 % of the exact gradient)"
 
 
 def gradient_answer(X_ex, y_ex, w_ex, b_ex):
