@@ -14,7 +14,7 @@ JUPYTER_ENV := PYTHONPATH=$(CURDIR) JUPYTER_CONFIG_DIR=$(CURDIR)/$(BUILD)/jupyte
 TEST_CACHE := $(CURDIR)/$(BUILD)/cache
 TEST_ENV := $(JUPYTER_ENV) HF_HUB_OFFLINE=1 KIT_PROFILE=smoke KIT_CACHE=$(TEST_CACHE) KIT_EXPECT_ENCODER=1 OMP_NUM_THREADS=1
 
-.PHONY: venv lab test unit run bench prefetch encoder clean
+.PHONY: venv lab test unit run record bench prefetch encoder clean
 
 venv: $(STAMP)
 
@@ -43,6 +43,11 @@ unit: venv encoder
 run: venv
 	mkdir -p $(BUILD)/jupyter $(BUILD)/ipython $(BUILD)/matplotlib
 	$(JUPYTER_ENV) $(PY) tools/run_lessons.py --profile $(PROFILE)
+
+# Keep what `make run` measured (date, machine, model) in docs/results.json and write it into the lessons.
+RUNS ?= $(wildcard $(BUILD)/run/*)
+record: venv
+	$(PY) tools/record_results.py $(RUNS)
 
 # The training loop we teach against the naive loop and the Trainer (build/bench/bench.md).
 bench: venv
