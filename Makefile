@@ -14,7 +14,7 @@ JUPYTER_ENV := PYTHONPATH=$(CURDIR) JUPYTER_CONFIG_DIR=$(CURDIR)/$(BUILD)/jupyte
 TEST_ENV := $(JUPYTER_ENV) HF_HUB_OFFLINE=1 KIT_PROFILE=smoke KIT_CACHE=$(CURDIR)/$(BUILD)/cache OMP_NUM_THREADS=1
 
 .PHONY: venv lab test unit run bench prefetch clean
-.PHONY: test-pinned test-lowest test-latest test-colab test-pythons canary canary-full matrix-report
+.PHONY: test-pinned test-lowest test-latest test-colab test-pythons canary canary-full canary-latest matrix-report
 
 venv: $(STAMP)
 
@@ -72,12 +72,14 @@ matrix-report: # the README's table from the last runs
 	@$(MATRIX) report
 
 # Deprecations in transformers, datasets, torch and peft fail (tools/canary.py). `canary` runs the unit
-# tests in seconds; `canary-full` the whole smoke suite, notebooks included. VENV=build/venvs/latest-py3.13 to look ahead.
+# tests in seconds; `canary-full` the whole smoke suite, notebooks included.
 canary: venv
 	mkdir -p $(BUILD)/cache $(BUILD)/ipython
 	$(TEST_ENV) $(PY) -m pytest -p tools.canary -p no:cacheprovider -n 2 -q tests -k "$(CANARY_SKIP)"
 canary-full: venv
 	PYTEST_ADDOPTS="-p tools.canary" $(MAKE) --no-print-directory test BUILD=$(BUILD)/canary
+canary-latest: # the canary on the newest releases: what the next upgrade of constraints.txt will meet
+	$(MATRIX) test latest --python $(LATEST_PY) --target canary
 
 clean:
 	rm -rf $(BUILD) runs

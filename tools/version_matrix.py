@@ -154,21 +154,19 @@ def install(leg: str, version: str) -> dict:
     links = find_links()
     started = time.monotonic()
     lock, dropped = resolve(leg, exe, venv, links, python_tag)
-    lock_file = venv / "requirements.lock"
+    lock_path = venv.parent / f"{venv.name}.lock"
+    lock_path.write_text(lock)
+    env = dict(os.environ, UV_PYTHON_DOWNLOADS="never")
+    if not (venv / "bin" / "python").exists():
+        subprocess.run([uv(), "venv", "--quiet", "--seed", "--python", exe, str(venv)], check=True, env=env)
+    # sync makes the venv exactly the lock (and takes a second when it already is); the kit itself goes in editable.
+    sync = [uv(), "pip", "sync", "--quiet", "--python", str(venv / "bin" / "python"), str(lock_path)]
+    for link in links:
+        sync += ["--find-links", link]
+    subprocess.run(sync, check=True, env=env)
+    subprocess.run([uv(), "pip", "install", "--quiet", "--no-deps", "--python", str(venv / "bin" / "python"),
+                    "-e", str(ROOT)], check=True, env=env)
     stamp = venv / ".kit-installed"  # the Makefile's stamp: `make test VENV=...` then installs nothing more
-    if not (stamp.exists() and lock_file.exists() and lock_file.read_text() == lock):
-        env = dict(os.environ, UV_PYTHON_DOWNLOADS="never")
-        if not (venv / "bin" / "python").exists():
-            subprocess.run([uv(), "venv", "--quiet", "--seed", "--python", exe, str(venv)], check=True, env=env)
-        stamp.unlink(missing_ok=True)
-        (venv.parent / f"{venv.name}.lock").write_text(lock)
-        sync = [uv(), "pip", "sync", "--quiet", "--python", str(venv / "bin" / "python"), str(venv.parent / f"{venv.name}.lock")]
-        for link in links:
-            sync += ["--find-links", link]
-        subprocess.run(sync, check=True, env=env)
-        subprocess.run([uv(), "pip", "install", "--quiet", "--no-deps", "--python", str(venv / "bin" / "python"),
-                        "-e", str(ROOT)], check=True, env=env)
-        lock_file.write_text(lock)
     stamp.touch()  # newer than pyproject.toml and constraints.txt: the Makefile's venv rule has nothing to do
     versions = dict(re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)", lock, flags=re.M))
     versions = {k.lower().replace("_", "-"): v for k, v in versions.items()}
