@@ -203,7 +203,8 @@ def test(leg: str, version: str, target: str) -> dict:
             output.append(line)
         code = proc.wait()
     text = "".join(output)
-    info.update({"target": target, "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"),
+    commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True).stdout
+    info.update({"target": target, "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"), "commit": commit.strip(),
                  "test_s": round(time.monotonic() - started, 1), "exit": code, "summary": summary(text),
                  "failures": sorted(set(re.findall(r"^(?:FAILED|ERROR) (\S+)", text, flags=re.M))),
                  "log": str(log_path.relative_to(ROOT))})
@@ -213,7 +214,7 @@ def test(leg: str, version: str, target: str) -> dict:
 
 def report() -> str:
     """The README's table, one row per recorded run."""
-    rows = ["| set | Python | date | result | time (install / tests) | torch | transformers | tokenizers | datasets "
+    rows = ["| set | Python | date (commit) | result | time (install / tests) | torch | transformers | tokenizers | datasets "
             "| huggingface-hub | accelerate | peft | numpy | pandas | scikit-learn | matplotlib |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for path in sorted(RESULTS.glob("*.json"), key=lambda p: (LEGS.index(p.name.split("-py")[0]), p.name)):
@@ -225,7 +226,8 @@ def report() -> str:
             n = len(r["dropped_pins"])
             why = "below the kit's bounds" if r["leg"] == "colab" else "not on this Python"
             label += f" ({n} pin{'s' if n > 1 else ''} {why})"
-        rows.append(f"| {label} | {r['python']} | {r['date']} | {result} | {r['install_s']:.0f} s / {r['test_s']:.0f} s "
+        when = r["date"] + (f" ({r['commit']})" if r.get("commit") else "")
+        rows.append(f"| {label} | {r['python']} | {when} | {result} | {r['install_s']:.0f} s / {r['test_s']:.0f} s "
                     + "".join(f"| {v.get(k, '–')} " for k in SHOWN[:11]) + "|")
     return "\n".join(rows)
 
