@@ -86,7 +86,12 @@ def python_info(exe: str) -> tuple[str, str]:
     return out[0], out[1]
 
 
-def pinned_constraints(path: Path, cpu_torch: set[str]) -> list[str]:
+def norm(name: str) -> str:
+    """Package names compare lower-case with '-' for '_' (PEP 503, enough here)."""
+    return name.lower().replace("_", "-")
+
+
+def pinned_constraints(path: Path, cpu_torch: set[str]) -> None:
     """constraints.txt, with torch==V made torch==V+cpu where that wheel lies on disk (it needs no CUDA packages)."""
     lines = []
     for line in (ROOT / "constraints.txt").read_text().splitlines():
@@ -95,7 +100,6 @@ def pinned_constraints(path: Path, cpu_torch: set[str]) -> list[str]:
             line = f"torch=={match[1]}+cpu"
         lines.append(line)
     path.write_text("\n".join(lines) + "\n")
-    return ["-c", str(path)]
 
 
 def resolve(leg: str, exe: str, venv: Path, links: list[str], python_tag: str) -> tuple[str, list[str]]:
@@ -125,16 +129,14 @@ def resolve(leg: str, exe: str, venv: Path, links: list[str], python_tag: str) -
             return result.stdout, dropped
         # uv names the release that needs a newer Python first: "X==V depends on Python>=3.11", or
         # "... does not satisfy Python>=3.11 and A depends on X==V".
-        pinned = {l.split("==")[0].lower().replace("_", "-") for l in pins.read_text().splitlines() if "==" in l}
+        lines = pins.read_text().splitlines()
+        pinned = {norm(l.split("==")[0]) for l in lines if "==" in l}
         culprit = next((m for m in re.finditer(r"([A-Za-z0-9_.-]+)(?:\{[^}]*\})?==([^\s,]+)", result.stderr)
-                        if m[1].lower().replace("_", "-") in pinned), None)
+                        if norm(m[1]) in pinned), None)
         if not culprit:
             raise SystemExit(result.stderr)
-        name = culprit[1].lower().replace("_", "-")
-        lines = pins.read_text().splitlines()
-        dropped += [l for l in lines if l.split("==")[0].lower().replace("_", "-") == name]
-        kept = [l for l in lines if l.split("==")[0].lower().replace("_", "-") != name]
-        pins.write_text("\n".join(kept) + "\n")
+        dropped += [l for l in lines if norm(l.split("==")[0]) == norm(culprit[1])]
+        pins.write_text("\n".join(l for l in lines if norm(l.split("==")[0]) != norm(culprit[1])) + "\n")
     raise SystemExit(f"{pins}: too many pins fail on this Python")
 
 
@@ -169,7 +171,7 @@ def install(leg: str, version: str) -> dict:
     stamp = venv / ".kit-installed"  # the Makefile's stamp: `make test VENV=...` then installs nothing more
     stamp.touch()  # newer than pyproject.toml and constraints.txt: the Makefile's venv rule has nothing to do
     versions = dict(re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)", lock, flags=re.M))
-    versions = {k.lower().replace("_", "-"): v for k, v in versions.items()}
+    versions = {norm(k): v for k, v in versions.items()}
     cuda = sorted(k for k in versions if k.startswith(("nvidia-", "cuda-")))
     return {"leg": leg, "python": full_version, "venv": str(venv.relative_to(ROOT)),
             "install_s": round(time.monotonic() - started, 1), "dropped_pins": dropped,
