@@ -15,7 +15,7 @@ JUPYTER_ENV := PYTHONPATH=$(CURDIR) JUPYTER_CONFIG_DIR=$(CURDIR)/$(BUILD)/jupyte
 TEST_CACHE := $(CURDIR)/$(BUILD)/cache
 TEST_ENV := $(JUPYTER_ENV) HF_HUB_OFFLINE=1 KIT_PROFILE=smoke KIT_CACHE=$(TEST_CACHE) KIT_EXPECT_ENCODER=1 OMP_NUM_THREADS=1
 
-.PHONY: venv lab test unit run bench prefetch encoder clean
+.PHONY: venv lab test unit run record bench prefetch encoder clean
 
 venv: $(STAMP)
 
@@ -45,12 +45,52 @@ run: venv
 	mkdir -p $(BUILD)/jupyter $(BUILD)/ipython $(BUILD)/matplotlib
 	$(JUPYTER_ENV) $(PY) tools/run_lessons.py --profile $(PROFILE)
 
+# Keep what `make run` measured (date, machine, model) in docs/results.json and write it into the lessons.
+RUNS ?= $(wildcard $(BUILD)/run/*)
+record: venv
+	$(PY) tools/record_results.py $(RUNS)
+
 # The training loop we teach against the naive loop and the Trainer (build/bench/bench.md).
 bench: venv
 	$(PY) tools/bench.py --out $(BUILD)/bench
 
 prefetch: venv
 	$(PY) tools/prefetch.py --profile $(PROFILE)
+
+# ---- Before a release: other package sets and Pythons (README, "Tested versions"). CI runs only `make test`.
+# Each set gets its own venv under build/venvs/ (made with uv), then `make test` runs in it; results go to build/matrix/.
+MATRIX     := $(PYTHON) tools/version_matrix.py
+PINNED_PY  ?= 3.11
+LOWEST_PY  ?= 3.10
+LATEST_PY  ?= 3.13
+COLAB_PY   ?= 3.13
+PYTHONS    ?= 3.10 3.11 3.12 3.13
+.PHONY: test-pinned test-lowest test-latest test-colab test-pythons canary canary-full canary-latest matrix-report
+# Tests the canary leaves out: they time processes and network waits, not library calls.
+CANARY_SKIP ?= not sigkill and not two_processes and not hanging_network and not unreachable_hub and not prefetch_fails_fast and not run_writes
+
+test-pinned:   # constraints.txt, as CI, but in a venv of its own
+	$(MATRIX) test pinned --python $(PINNED_PY)
+test-lowest:   # every direct requirement at pyproject.toml's lower bound
+	$(MATRIX) test lowest --python $(LOWEST_PY)
+test-latest:   # the newest releases on the index today
+	$(MATRIX) test latest --python $(LATEST_PY)
+test-colab:    # the versions Colab ships (tools/colab_cell.py), on Colab's Python
+	$(MATRIX) test colab --python $(COLAB_PY)
+test-pythons:  # constraints.txt on each Python
+	$(MATRIX) test pinned --python $(PYTHONS)
+matrix-report: # the README's table from the last runs
+	@$(MATRIX) report
+
+# Deprecations in transformers, datasets, torch and peft fail (tools/canary.py). `canary` runs the unit
+# tests in seconds; `canary-full` the whole smoke suite, notebooks included.
+canary: venv encoder
+	mkdir -p $(BUILD)/cache $(BUILD)/ipython
+	$(TEST_ENV) $(PY) -m pytest -p tools.canary -p no:cacheprovider -n 2 -q tests -k "$(CANARY_SKIP)"
+canary-full: venv
+	PYTEST_ADDOPTS="-p tools.canary" $(MAKE) --no-print-directory test BUILD=$(BUILD)/canary
+canary-latest: # the canary on the newest releases: what the next upgrade of constraints.txt will meet
+	$(MATRIX) test latest --python $(LATEST_PY) --target canary
 
 clean:
 	rm -rf $(BUILD) runs

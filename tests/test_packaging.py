@@ -38,3 +38,24 @@ def test_constraints_pin_every_runtime_package_and_the_cpu_torch():
     missing = set(pyproject_runtime()) - set(pins)
     assert not missing, f"constraints.txt does not pin {sorted(missing)}"
     assert pins["torch"] == "2.13.0"
+
+
+def test_colab_keeps_what_it_ships():
+    """Every package Colab ships meets the kit's lower bound, so the setup cell replaces none of them
+    (an ipywidgets 8 upgrade, for one, stops Colab from drawing the lessons' widgets)."""
+    from packaging.requirements import Requirement
+
+    from tools.colab_cell import COLAB_VERSIONS
+
+    below = [spec for name, spec in pyproject_runtime().items()
+             if name in COLAB_VERSIONS and COLAB_VERSIONS[name] not in Requirement(spec).specifier]
+    assert not below, f"the kit's bounds would make pip replace Colab's {below}"
+
+
+def test_pythons_the_kit_claims_are_the_ones_it_tests():
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    classifiers = {c.rsplit(" :: ", 1)[1] for c in data["project"].get("classifiers", []) if "Python :: 3." in c}
+    makefile = (ROOT / "Makefile").read_text()
+    tested = set(re.search(r"^PYTHONS\s*\?=\s*(.+)$", makefile, flags=re.M)[1].split())
+    assert data["project"]["requires-python"] == f">={min(tested, key=lambda v: tuple(map(int, v.split('.'))))}"
+    assert classifiers == tested
