@@ -7,10 +7,11 @@ STAMP   := $(VENV)/.kit-installed
 PROFILE ?= workshop
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-# Keep Jupyter, IPython and matplotlib state out of $HOME during tests and headless runs.
+# Keep Jupyter, IPython and matplotlib state out of $HOME during tests and headless runs. No MPLBACKEND:
+# notebook kernels draw inline (run_lessons.py and conftest.py make sure), unit tests pick Agg themselves.
 JUPYTER_ENV := PYTHONPATH=$(CURDIR) JUPYTER_CONFIG_DIR=$(CURDIR)/$(BUILD)/jupyter/config JUPYTER_DATA_DIR=$(CURDIR)/$(BUILD)/jupyter/data \
 	JUPYTER_RUNTIME_DIR=$(CURDIR)/$(BUILD)/jupyter/runtime IPYTHONDIR=$(CURDIR)/$(BUILD)/ipython \
-	MPLCONFIGDIR=$(CURDIR)/$(BUILD)/matplotlib MPLBACKEND=Agg PYTHONHASHSEED=0
+	MPLCONFIGDIR=$(CURDIR)/$(BUILD)/matplotlib PYTHONHASHSEED=0
 TEST_CACHE := $(CURDIR)/$(BUILD)/cache
 TEST_ENV := $(JUPYTER_ENV) HF_HUB_OFFLINE=1 KIT_PROFILE=smoke KIT_CACHE=$(TEST_CACHE) KIT_EXPECT_ENCODER=1 OMP_NUM_THREADS=1
 

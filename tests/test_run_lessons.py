@@ -43,3 +43,17 @@ def test_key_metric_reads_the_lesson_run_file(tmp_path, monkeypatch):
     assert run_lessons.key_metric("03_missing", since=0) == "—"
     (tmp_path / "runs" / "02_x" / "metrics.json").write_text(json.dumps({"metrics": {"test": {"f1": 0.25}}}))
     assert run_lessons.key_metric("02_x", since=0) == "test_f1 0.250"
+
+
+def test_executed_notebooks_and_html_carry_their_figures_even_with_agg_inherited(tmp_path, monkeypatch):
+    # CI images and the old Makefile export MPLBACKEND=Agg; a kernel that inherits it draws nothing.
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    drawn = notebook(tmp_path / "92_plot.ipynb",
+                     "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\nplt.title('a line')\nplt.show()")
+    out = tmp_path / "out"
+    assert run_lessons.main(["--profile", "smoke", "--out", str(out), str(drawn)]) == 0
+    executed = nbformat.read(out / "92_plot.ipynb", as_version=4)
+    images = [o for o in executed.cells[0].outputs if "image/png" in o.get("data", {})]
+    assert len(images) == 1, executed.cells[0].outputs
+    png = images[0]["data"]["image/png"].strip()
+    assert f'src="data:image/png;base64,{png}' in (out / "92_plot.html").read_text()  # the page shows it

@@ -110,7 +110,8 @@ def test_confident_mistakes_lists_only_wrong_answers_surest_first():
 def test_plot_confidence_draws_both_groups():
     fig = plot_confidence([0.9, 0.8, 0.55], [True, True, False])
     heights = [p.get_height() for p in fig.axes[0].patches]
-    assert sum(heights) == 3
+    assert sum(heights) == pytest.approx(200)  # each group as % of its own reviews: one wrong answer is visible
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["correct (2 reviews)", "wrong (1 review)"]
 
 
 def test_probes_are_balanced_and_cover_negation_and_contrast():

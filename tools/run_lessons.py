@@ -20,6 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # The metric each lesson is judged by, in order of preference, read from runs/<lesson>/metrics.json.
 KEY_METRICS = ("headline", "key_metric", "test_f1", "f1", "test_accuracy", "accuracy", "test_r2", "r2")
+# The backend Jupyter draws with: figures become image/png outputs. An inherited MPLBACKEND=Agg (CI images
+# set it) would make every plt.show() a no-op and leave the HTML without a single figure.
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 
 def lesson_record(lesson: str, since: float) -> dict | None:
@@ -71,7 +74,8 @@ def run_one(path: Path, out_dir: Path, profile: str, allow_errors: bool = False)
     wall_start, start = time.time(), time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", EXECUTE, str(path), str(executed), str(path.parent),
                              "1" if allow_errors else "0"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "MPLBACKEND": INLINE_BACKEND})
     stderr_tail: list[str] = []
     reader = threading.Thread(target=lambda: stderr_tail.extend(proc.stderr.readlines()[-20:]), daemon=True)
     reader.start()

@@ -14,6 +14,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from ..env import get_device
+from ..plots import finish, integer_epochs, off_chart
 from ..readers import Example
 from ..train import evaluate
 
@@ -100,16 +101,9 @@ def show_regularization(strength, data: CurveData, degree: int = 12):
     errors = polynomial_errors(data, degree, strength)
     theta = fit_polynomial(data.x_train, data.y_train, degree, strength)
     grid = np.linspace(-1, 1, 300)
-    fig, ax = plt.subplots(figsize=(6, 3.2))
-    ax.plot(data.x_valid, data.y_valid, ".", color="lightgray", label="validation points")
-    ax.plot(grid, CurveData.truth(grid), "--", color="gray", label="true curve")
-    ax.plot(data.x_train, data.y_train, "o", color="black", label="training points")
-    ax.plot(grid, predict_polynomial(theta, grid), color="tab:red", label=f"degree {degree} fit")
-    ax.set(ylim=(-2, 2), xlabel="x", ylabel="y",
-           title=f"L2 = {strength:.3g}: train MSE {errors['train_mse']:.3f}, validation MSE {errors['valid_mse']:.3f}")
-    ax.title.set_fontsize(9)
-    ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
+    plot_fits(data, {f"degree {degree} fit": predict_polynomial(theta, grid)}, grid, show_valid=True,
+                    title=f"L2 = {strength:.3g}: train MSE {errors['train_mse']:.3f}, "
+                          f"validation MSE {errors['valid_mse']:.3f}")
     plt.show()
     return errors["valid_mse"]
 
@@ -193,18 +187,154 @@ def ensemble_predict(models: list[nn.Module], x: np.ndarray) -> np.ndarray:
     return np.mean([mlp_predict(m, x) for m in models], axis=0)
 
 
-def plot_fits(data: CurveData, fits: dict[str, np.ndarray], grid: np.ndarray, title: str = ""):
-    """Several fitted curves over the training points and the true curve."""
+CURVE_X = "x (input, no unit)"
+CURVE_Y = "y (target, no unit)"
+
+
+def _edge_marks(ax, above: list, below: list, low: float, high: float, color) -> None:
+    """Triangles on the chart's edge where points lie above (▲) or below (▼) the shown range."""
+    if above:
+        ax.plot([a for a, _ in above], [high] * len(above), "^", color=color, clip_on=False, ms=7)
+    if below:
+        ax.plot([a for a, _ in below], [low] * len(below), "v", color=color, clip_on=False, ms=7)
+
+
+def plot_fits(data: CurveData, fits: dict[str, np.ndarray], grid: np.ndarray, title: str = "",
+              highlight: str | None = None, show_valid: bool = False, ylim: tuple[float, float] = (-2, 2)):
+    """Fitted curves over the training points and the true curve; `highlight` draws one fit bold.
+
+    The y-range stays on the data (±2); a fit that leaves it is named under the plot.
+    """
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 3.2))
-    ax.plot(grid, CurveData.truth(grid), "--", color="gray", label="true curve")
+    fig, ax = plt.subplots(figsize=(7.6, 3.6))
+    if show_valid:
+        ax.plot(data.x_valid, data.y_valid, ".", color="lightgray", label="validation points")
+    ax.plot(grid, CurveData.truth(grid), "--", color="gray", label="true curve sin(πx)")
     ax.plot(data.x_train, data.y_train, "o", color="black", label="training points")
     for name, values in fits.items():
-        ax.plot(grid, values, label=name)
-    ax.set(ylim=(-2, 2), xlabel="x", ylabel="y", title=title)
-    ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
+        bold = name == highlight
+        ax.plot(grid, values, label=name, lw=2.6 if bold else 1.4, color="black" if bold else None,
+                alpha=1.0 if bold or highlight is None else 0.6, zorder=3 if bold else 2)
+    ax.set(ylim=ylim, xlabel=CURVE_X, ylabel=CURVE_Y, title=title)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))  # outside: the curves fill the plot
+    leaving = [f"{name} (reaches {float(np.nanmax(np.abs(v))):.3g})" for name, v in fits.items()
+               if np.nanmax(v) > ylim[1] or np.nanmin(v) < ylim[0]]
+    finish(fig, "Leaves the chart: " + ", ".join(leaving) + "." if leaving else "")
+    return fig
+
+
+def _short(value: float) -> str:
+    """180 stays 180, 6.1e+09 and 2.8e-15 stay short."""
+    return f"{value:.3g}" if 1e-3 <= abs(value) < 1e5 else f"{value:.1e}"
+
+
+def _ranges(numbers: list[int]) -> str:
+    """[8, 9, 10, 14] -> '8–10, 14'."""
+    runs: list[list[int]] = []
+    for n in sorted(numbers):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+
+
+def plot_complexity(table: pd.DataFrame, noise: float):
+    """Train and validation MSE per polynomial degree, on a log scale cut to the range that matters.
+
+    The range runs from noise²/4 (far below the noise: memorised) to 10× the validation MSE of the
+    simplest model (far worse than a constant); points outside sit on the edge as ▲/▼ and are named.
+    """
+    import matplotlib.pyplot as plt
+
+    low = noise ** 2 / 4
+    high = 10 * float(table.sort_values("degree").valid_mse.iloc[0])
+    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    notes = []
+    for column, name, color in [("train_mse", "train", "tab:blue"), ("valid_mse", "validation", "tab:orange")]:
+        ax.semilogy(table.degree, table[column].clip(low, high), "o-", color=color, label=name)
+        above, below = off_chart(table.degree, table[column], low, high)
+        _edge_marks(ax, above, below, low, high, color)
+        for side, points in (("▲ above", above), ("▼ below", below)):
+            if points:
+                degrees = _ranges([int(d) for d, _ in points])
+                values = sorted(v for _, v in points)
+                span = _short(values[0]) if len(values) == 1 else f"{_short(values[0])} to {_short(values[-1])}"
+                notes.append(f"{side} the chart: {name} MSE {span} at degree{'s' if len(points) > 1 else ''} {degrees}")
+    ax.axhline(noise ** 2, color="gray", ls="--", label=f"noise level {noise}² = {noise ** 2:.3g} (best possible)")
+    ax.set(xlabel="polynomial degree", ylabel="MSE (log scale, no unit)", ylim=(low, high),
+           title="Model-complexity curve: validation MSE is U-shaped")
+    integer_epochs(ax)
+    ax.legend(fontsize=8, loc="upper left")
+    finish(fig, ";\n".join(notes) + "." if notes else "")
+    return fig
+
+
+def plot_mse_curves(histories: dict[str, pd.DataFrame], noise: float, title: str, kept_epoch: int | None = None,
+                    ylim: tuple[float, float] = (0, 0.4)):
+    """Train (dotted) and validation (solid) MSE per epoch, one colour per run; `kept_epoch` marks
+    the epoch early stopping kept. Reads train_mse/valid_mse (train_mlp) or train_loss/valid_loss (fit)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    last_off = 0
+    for (name, h), color in zip(histories.items(), colors):
+        train = h["train_mse"] if "train_mse" in h else h["train_loss"]
+        valid = h["valid_mse"] if "valid_mse" in h else h["valid_loss"]
+        ax.plot(h.epoch, train, ":", color=color, label=f"{name}: train")
+        ax.plot(h.epoch, valid, "-", color=color, label=f"{name}: validation")
+        off = h.epoch[(valid > ylim[1]) | (train > ylim[1])]
+        last_off = max([last_off, *off.astype(int)])
+    ax.axhline(noise ** 2, color="gray", ls="--", lw=0.8, label=f"noise level {noise ** 2:.3g} (best possible)")
+    if kept_epoch is not None:
+        ax.axvline(kept_epoch, color="black", ls="-.", lw=1, label=f"kept: epoch {kept_epoch} (lowest validation MSE)")
+    ax.set(xlabel="epoch (full-batch steps)", ylabel="MSE (no unit)", title=title, ylim=ylim)
+    integer_epochs(ax)
+    ax.legend(fontsize=7)
+    finish(fig, f"Off the chart: MSE above {ylim[1]:g}, at some epochs up to epoch {last_off}." if last_off else "")
+    return fig
+
+
+def plot_remedies(table: pd.DataFrame):
+    """One bar per remedy, right of zero = it helped: on the curve, how much of the validation MSE it
+    removed (% of the MSE without it); on text, the change in validation accuracy (points).
+
+    Reads the columns remedy, setup ("curve"/"text"), without, with and change (> 0 = helped).
+    A cut below -100 % (the remedy more than doubled the MSE) is drawn at -100 % and named.
+    """
+    import matplotlib.pyplot as plt
+
+    parts = [(setup, table[table.setup == setup]) for setup in ("curve", "text") if (table.setup == setup).any()]
+    fig, axes = plt.subplots(1, len(parts), figsize=(6.4 * len(parts), 0.55 * max(len(p) for _, p in parts) + 2.2),
+                             squeeze=False)
+    labels = {"curve": ("validation MSE removed by the remedy (% of the MSE without it)",
+                        "Curve fitting: how much validation MSE each remedy removed"),
+              "text": ("change in best validation accuracy (percentage points)",
+                       "Text classification: accuracy gained by each remedy")}
+    clipped: list[str] = []
+    for ax, (setup, part) in zip(axes[0], parts):
+        change = 100 * part["change"].to_numpy(dtype=float)
+        shown = np.maximum(change, -100) if setup == "curve" else change
+        y = np.arange(len(part))
+        ax.barh(y, shown, color=["tab:green" if c > 0 else "tab:red" for c in change], height=0.6)
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_yticks(y, part["remedy"], fontsize=8)
+        ax.invert_yaxis()
+        xlabel, title = labels[setup]
+        ax.set(xlabel=xlabel, ylabel="remedy", title=title)
+        ax.title.set_fontsize(10)
+        reach = max(5.0, float(np.abs(shown).max()) * 1.45)
+        ax.set_xlim(-reach if (shown < 0).any() else -reach * 0.08, reach)
+        number = "{:.3g}" if setup == "curve" else "{:.3f}"
+        for yi, value, before, after in zip(y, shown, part["without"], part["with"]):
+            # right of the bar when it helped, right of zero when it hurt: clear of the remedy names
+            ax.annotate(f"{number.format(before)} → {number.format(after)}", (max(value, 0), yi), xytext=(4, 0),
+                        textcoords="offset points", ha="left", va="center", fontsize=7.5)
+        clipped += part["remedy"][change < -100].tolist() if setup == "curve" else []
+    finish(fig, "Green: the remedy helped; red: it hurt. Each bar is labelled with the value without → with the remedy."
+           + (f" Drawn at -100 %, but worse still: {', '.join(clipped)}." if clipped else ""))
     return fig
 
 

@@ -8,6 +8,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..plots import finish, integer_epochs
+
 
 def add_bias_column(X: torch.Tensor) -> torch.Tensor:
     """Prepend a column of ones, so the intercept becomes one more coefficient (θ₀)."""
@@ -124,19 +126,21 @@ def learning_rate_run(lr, X: torch.Tensor, y: torch.Tensor, *, epochs: int = 40,
 
 
 def plot_learning_rate_run(run: LearningRateRun, target_loss: float | None = None):
-    """The loss curve of one slider position on a log scale, titled with the verdict."""
+    """The loss curve of one slider position on a log scale, with the verdict under the title."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 3.2))
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
     if run.losses:
         shown = [v if math.isfinite(v) else np.nan for v in run.losses]
-        ax.semilogy(range(1, len(shown) + 1), shown, "o-", ms=3, label=f"lr = {run.lr:.3g}")
+        ax.semilogy(range(1, len(shown) + 1), shown, "o-", ms=3, label=f"full-batch gradient descent, lr = {run.lr:.3g}")
         if target_loss is not None:
-            ax.axhline(target_loss, color="gray", ls="--", label="exact solution")
-        ax.legend()
-    ax.set(xlabel="epoch", ylabel="training MSE (log scale)", title=run.message)
-    ax.title.set_fontsize(9)
-    fig.tight_layout()
+            ax.axhline(target_loss, color="gray", ls="--", label=f"exact solution (MSE {target_loss:.4g})")
+        ax.legend(fontsize=8)
+    ax.set(xlabel="epoch", ylabel="training MSE (log scale, target units²)", title=run.message)
+    ax.title.set_fontsize(9.5)
+    integer_epochs(ax)
+    overflowed = run.losses and not all(math.isfinite(v) for v in run.losses)
+    finish(fig, "The loss overflowed to infinity: later epochs are off the chart." if overflowed else "")
     return fig
 
 

@@ -124,15 +124,22 @@ def confident_mistakes(texts: Sequence[str], gold: Sequence[str], predicted: Seq
 
 
 def plot_confidence(confidence: Sequence[float], correct: Sequence[bool], bins: int = 20):
-    """Histograms of the winning probability, for right and for wrong predictions."""
+    """Where the winning probability falls, for right and for wrong predictions.
+
+    Each group is drawn as a share of its own size, so a dozen mistakes are as visible as a
+    thousand right answers: if the wrong ones sit further left, the model knows when it is unsure.
+    """
     import matplotlib.pyplot as plt
 
     confidence, correct = np.asarray(confidence, dtype=float), np.asarray(correct, dtype=bool)
-    fig, ax = plt.subplots(figsize=(6, 3))
+    fig, ax = plt.subplots(figsize=(6.4, 3.4))
     edges = np.linspace(0.5, 1.0, bins + 1)
-    ax.hist(confidence[correct], bins=edges, alpha=0.7, label=f"correct ({correct.sum()})", color="#5cb85c")
-    ax.hist(confidence[~correct], bins=edges, alpha=0.7, label=f"wrong ({(~correct).sum()})", color="#d9534f")
-    ax.set(xlabel="probability of the predicted label", ylabel="reviews", title="How sure was the model?")
+    for group, name, color in [(correct, "correct", "#5cb85c"), (~correct, "wrong", "#d9534f")]:
+        if group.any():
+            ax.hist(confidence[group], bins=edges, weights=np.full(group.sum(), 100 / group.sum()), alpha=0.6,
+                    color=color, label=f"{name} ({group.sum()} review{'' if group.sum() == 1 else 's'})")
+    ax.set(xlabel="probability the model gave its predicted label (0.5 to 1)",
+           ylabel="% of the group's reviews", title="How sure was the model, when right and when wrong?")
     ax.legend()
     fig.tight_layout()
     return fig
