@@ -94,6 +94,8 @@ def render_lesson(lesson: str, runs: dict) -> str:
 
 def render_lessons(runs: dict) -> str:
     """The README's table: wall time and headline of every lesson in every recorded run."""
+    if not runs:
+        return "No run has been recorded yet: `make run` then `make record`."
     names = list(runs)
     lessons = sorted({lesson for run in runs.values() for lesson in run["lessons"]})
     lines = ["| lesson | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
