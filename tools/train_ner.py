@@ -58,11 +58,11 @@ def main(argv=None) -> int:
         for module in model.modules():
             if isinstance(module, torch.nn.Dropout):
                 module.p = 0.0
-    device = torch.device("cuda", torch.cuda.current_device()) if torch.cuda.is_available() else torch.device("cpu")
-    history = fit(model, make_loader(train, tok, settings.batch_size, shuffle=not args.no_shuffle),
+    shuffle = not args.no_shuffle  # shuffled batches are length-grouped too, as in lesson 02
+    history = fit(model, make_loader(train, tok, settings.batch_size, shuffle=shuffle, group_by_length=shuffle),
                   make_loader(valid, tok, 64), epochs=settings.epochs,
                   lr=settings.learning_rate(choice.source != "fallback"), metric_fn=valid.score,
-                  seed=settings.seed, device=device, progress=main_process)
+                  seed=settings.seed, progress=main_process)  # fit picks this process's GPU (LOCAL_RANK)
     if main_process:
         print(history.to_string(index=False))
         if args.history:
