@@ -30,6 +30,8 @@ def main(argv=None) -> int:
     parser.add_argument("--subset", type=int)
     parser.add_argument("--model")
     parser.add_argument("--no-shuffle", action="store_true", help="fixed order (for comparing runs)")
+    parser.add_argument("--group-by-length", action="store_true",
+                        help="batches of similar lengths: faster, but can cost F1 where length follows content")
     parser.add_argument("--no-dropout", action="store_true", help="deterministic forward (for comparing runs)")
     parser.add_argument("--history", type=Path, help="write the history here as JSON (main process)")
     args = parser.parse_args(argv)
@@ -58,8 +60,8 @@ def main(argv=None) -> int:
         for module in model.modules():
             if isinstance(module, torch.nn.Dropout):
                 module.p = 0.0
-    shuffle = not args.no_shuffle  # shuffled batches are length-grouped too, as in lesson 02
-    history = fit(model, make_loader(train, tok, settings.batch_size, shuffle=shuffle, group_by_length=shuffle),
+    history = fit(model, make_loader(train, tok, settings.batch_size, shuffle=not args.no_shuffle,
+                                     group_by_length=args.group_by_length),
                   make_loader(valid, tok, 64), epochs=settings.epochs,
                   lr=settings.learning_rate(choice.source != "fallback"), metric_fn=valid.score,
                   seed=settings.seed, progress=main_process)  # fit picks this process's GPU (LOCAL_RANK)
