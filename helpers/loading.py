@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .env import REPO_ROOT
-from .hub import hub_status
 from .readers import Example, Sentence, iob1_to_iob2, read_conll, read_text_classification
 
 SAMPLE_DIRS = {"ner": REPO_ROOT / "data" / "ner", "sentiment": REPO_ROOT / "data" / "sentiment"}
@@ -52,15 +51,8 @@ def _limit(splits: Splits, subset: int | None, seed: int) -> Splits:
 
 
 def _hub_or_none(dataset: str | None, notes: list[str]) -> bool:
-    """True if the Hub dataset should be tried; otherwise say clearly why the sample is used."""
-    if not dataset:
-        return False
-    status = hub_status()
-    if status.reachable:
-        return True
-    notes.append(f"the profile's dataset {dataset} cannot be reached ({status.reason}); "
-                 "using the kit's sample data instead — scores are not comparable with published ones")
-    return False
+    """True if the Hub dataset should be loaded: load_settings kept it only if the Hub answers or it is cached."""
+    return bool(dataset)
 
 
 def load_ner_data(settings) -> Splits:
