@@ -196,7 +196,7 @@ class DistributedLengthGroupedSampler(Sampler):
         if not batches:
             return []
         extra = -len(batches[-1]) % self.num_replicas
-        batches[-1] = batches[-1] + [i for b in batches for i in b][:extra]
+        batches[-1] = sorted(batches[-1] + [i for b in batches for i in b][:extra], key=lambda i: -self.lengths[i])
         share = len(batches[-1]) // self.num_replicas
         mine = [b[self.rank * self.batch_size:(self.rank + 1) * self.batch_size] for b in batches[:-1]]
         return mine + [batches[-1][self.rank * share:(self.rank + 1) * share]]
