@@ -1,6 +1,7 @@
 """Datasets that turn words and labels into tensors, and loaders that batch them cheaply."""
 from __future__ import annotations
 
+import math
 import random
 import warnings
 from typing import Sequence
@@ -45,14 +46,18 @@ class NERDataset(Dataset):
     """Sentences tokenized into subwords, with labels aligned to the first subword of each word."""
 
     def __init__(self, sentences: list[Sentence], tokenizer, label2id: dict[str, int],
-                 max_length: int = 128, warn: bool = True):
+                 max_length: int = 128, warn: bool = True, encodings=None):
+        """`encodings`: the tokenizer's output for these sentences' words, cut at max_length, when it
+        already exists (a split is then tokenized once, not once per dataset)."""
         self.sentences, self.label2id = sentences, label2id
         self.id2label = {i: t for t, i in label2id.items()}
         unknown = sorted({t for s in sentences for t in s.tags} - set(label2id))
         if unknown:
             raise ValueError(f"tags {unknown} are not in label2id {sorted(label2id)}")
-        enc = tokenizer([s.tokens for s in sentences], is_split_into_words=True,
-                        truncation=True, max_length=max_length)
+        enc = encodings if encodings is not None else tokenizer(
+            [s.tokens for s in sentences], is_split_into_words=True, truncation=True, max_length=max_length)
+        if len(enc["input_ids"]) != len(sentences) or any(len(ids) > max_length for ids in enc["input_ids"]):
+            raise ValueError(f"encodings must hold {len(sentences)} sentences of at most {max_length} tokens")
         self.features, self.word_ids = [], []
         self.truncated_words = 0
         self.truncated_sentences = 0
@@ -107,7 +112,10 @@ class TextClassificationDataset(Dataset):
         self.features = [{"input_ids": enc["input_ids"][i],
                           "attention_mask": enc["attention_mask"][i],
                           "labels": label2id[e.label]} for i, e in enumerate(examples)]
-        self.truncated = sum(len(f["input_ids"]) >= max_length for f in self.features)
+        # Only a text that fills max_length can have lost tokens: tokenize those again, uncut, to know.
+        full = [i for i, f in enumerate(self.features) if len(f["input_ids"]) >= max_length]
+        uncut = tokenizer([examples[i].text for i in full], verbose=False)["input_ids"] if full else []
+        self.truncated = sum(len(ids) > max_length for ids in uncut)  # texts that lost tokens
 
     def __len__(self) -> int:
         return len(self.features)
@@ -134,9 +142,24 @@ def build_label_maps(tag_lists: Sequence[Sequence[str]]) -> tuple[dict[str, int]
     return label2id, {i: t for t, i in label2id.items()}
 
 
+def length_grouped_batches(lengths: Sequence[int], batch_size: int, generator: torch.Generator | None = None
+                           ) -> list[list[int]]:
+    """Shuffle, sort within chunks of `batch_size * 50`, cut into batches of similar lengths and
+    shuffle the batches; a short last batch stays last so every other batch is full."""
+    order = torch.randperm(len(lengths), generator=generator).tolist()
+    chunk = batch_size * 50
+    batches = []
+    for start in range(0, len(order), chunk):
+        part = sorted(order[start:start + chunk], key=lambda i: -lengths[i])
+        batches += [part[j:j + batch_size] for j in range(0, len(part), batch_size)]
+    short = [batches.pop()] if batches and len(batches[-1]) < batch_size else []
+    seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
+    random.Random(seed).shuffle(batches)
+    return batches + short
+
+
 class LengthGroupedSampler(Sampler):
-    """Shuffle, then sort within chunks of `batch_size * 50` so each batch holds similar lengths:
-    less padding, same randomness between chunks."""
+    """Batches of similar lengths (less padding) in a random order: see length_grouped_batches."""
 
     def __init__(self, lengths: Sequence[int], batch_size: int, generator: torch.Generator | None = None):
         self.lengths, self.batch_size, self.generator = list(lengths), batch_size, generator
@@ -145,15 +168,44 @@ class LengthGroupedSampler(Sampler):
         return len(self.lengths)
 
     def __iter__(self):
-        order = torch.randperm(len(self.lengths), generator=self.generator).tolist()
-        chunk = self.batch_size * 50
-        batches = []
-        for start in range(0, len(order), chunk):
-            part = sorted(order[start:start + chunk], key=lambda i: -self.lengths[i])
-            batches += [part[j:j + self.batch_size] for j in range(0, len(part), self.batch_size)]
-        seed = int(torch.randint(0, 2**31 - 1, (1,), generator=self.generator))
-        random.Random(seed).shuffle(batches)
-        return iter([i for b in batches for i in b])
+        return iter([i for b in length_grouped_batches(self.lengths, self.batch_size, self.generator) for i in b])
+
+
+class DistributedLengthGroupedSampler(Sampler):
+    """LengthGroupedSampler under torchrun: global batches of `batch_size × processes` similar lengths,
+    each process taking its own slice of every one, so all processes step together on the same batch.
+
+    Every process draws the same order from `seed + epoch` (call set_epoch each epoch, as fit does);
+    the last global batch repeats a few examples so that it splits evenly.
+    """
+
+    def __init__(self, lengths: Sequence[int], batch_size: int, num_replicas: int | None = None,
+                 rank: int | None = None, seed: int = 0):
+        if num_replicas is None or rank is None:
+            num_replicas = torch.distributed.get_world_size() if num_replicas is None else num_replicas
+            rank = torch.distributed.get_rank() if rank is None else rank
+        self.lengths, self.batch_size = list(lengths), batch_size
+        self.num_replicas, self.rank, self.seed, self.epoch = num_replicas, rank, seed, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def _my_batches(self) -> list[list[int]]:
+        generator = torch.Generator().manual_seed(self.seed + self.epoch)
+        batches = length_grouped_batches(self.lengths, self.batch_size * self.num_replicas, generator)
+        if not batches:
+            return []
+        extra = -len(batches[-1]) % self.num_replicas
+        batches[-1] = sorted(batches[-1] + [i for b in batches for i in b][:extra], key=lambda i: -self.lengths[i])
+        share = len(batches[-1]) // self.num_replicas
+        mine = [b[self.rank * self.batch_size:(self.rank + 1) * self.batch_size] for b in batches[:-1]]
+        return mine + [batches[-1][self.rank * share:(self.rank + 1) * share]]
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.lengths) / self.num_replicas)
+
+    def __iter__(self):
+        return iter([i for b in self._my_batches() for i in b])
 
 
 def make_loader(dataset, tokenizer, batch_size: int = 16, *, shuffle: bool = False,

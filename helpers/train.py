@@ -1,6 +1,7 @@
 """The training loop the lessons teach: train_epoch, evaluate, and fit (which adds the comforts)."""
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import os
@@ -18,6 +19,15 @@ from .env import get_device
 MetricFn = Callable[[list[np.ndarray]], dict[str, float]]
 
 
+def model_device(model: torch.nn.Module) -> torch.device:
+    """Where the model's weights live: the device its inputs must go to (CPU for a model without any)."""
+    for tensor in model.parameters():
+        return tensor.device
+    for tensor in model.buffers():
+        return tensor.device
+    return torch.device("cpu")
+
+
 def _autocast(device: torch.device):
     """bf16/fp16 autocast on a GPU, nothing elsewhere (CPU autocast is slower than fp32 here)."""
     if device.type != "cuda":
@@ -30,24 +40,37 @@ def _to(batch: dict, device: torch.device) -> dict:
     return {k: v.to(device, non_blocking=True) for k, v in batch.items()}
 
 
-def train_epoch(model, loader, optimizer, scheduler=None, *, device=None, grad_accum: int = 1,
+def warmup_schedule(optimizer: torch.optim.Optimizer, total_steps: int, warmup: float = 0.1):
+    """Linear warmup over the first `warmup` share of the steps, then linear decay to 0:
+    transformers' schedule, with the warmup steps rounded up as Trainer rounds them."""
+    from transformers import get_linear_schedule_with_warmup
+
+    return get_linear_schedule_with_warmup(optimizer, math.ceil(warmup * total_steps), total_steps)
+
+
+def train_epoch(model, loader, optimizer, scheduler=None, *, grad_accum: int = 1,
                 max_grad_norm: float | None = 1.0, scaler=None, progress: bool = True,
                 desc: str = "train") -> float:
-    """One pass over the data; returns the mean training loss.
+    """One pass over the data on the model's device; returns the mean training loss.
 
     The five steps every PyTorch loop needs: forward, loss, backward, step, zero_grad.
     """
-    device = device or get_device()
+    device = model_device(model)
+    ddp = isinstance(model, torch.nn.parallel.DistributedDataParallel)
     model.train()
     total, count = 0.0, 0
     optimizer.zero_grad(set_to_none=True)
     bar = tqdm(loader, desc=desc, leave=False, disable=not progress)
     for step, batch in enumerate(bar, start=1):
         batch = _to(batch, device)
-        with _autocast(device):
-            loss = model(**batch).loss  # the model computes the loss when given labels
-        (scaler.scale(loss / grad_accum) if scaler else loss / grad_accum).backward()
-        if step % grad_accum == 0 or step == len(loader):
+        last = step % grad_accum == 0 or step == len(loader)
+        # Under DistributedDataParallel, only the last step of an accumulation syncs the gradients.
+        sync = model.no_sync() if ddp and not last else contextlib.nullcontext()
+        with sync:
+            with _autocast(device):
+                loss = model(**batch).loss  # the model computes the loss when given labels
+            (scaler.scale(loss / grad_accum) if scaler else loss / grad_accum).backward()
+        if last:
             if scaler:
                 scaler.unscale_(optimizer)
             if max_grad_norm:
@@ -67,10 +90,13 @@ def train_epoch(model, loader, optimizer, scheduler=None, *, device=None, grad_a
 
 
 @torch.no_grad()
-def evaluate(model, loader, *, device=None, progress: bool = False) -> tuple[float, list[np.ndarray]]:
+def evaluate(model, loader, *, progress: bool = False) -> tuple[float, list[np.ndarray]]:
     """Mean loss and, per example in loader order, the model's outputs without padding:
-    argmax ids per token for token classification, class probabilities otherwise."""
-    device = device or get_device()
+    argmax ids per token for token classification, class probabilities otherwise.
+
+    Runs wherever the model is: a model reloaded on the CPU is evaluated on the CPU.
+    """
+    device = model_device(model)
     model.eval()
     total, count, outputs = 0.0, 0, []
     for batch in tqdm(loader, desc="eval", leave=False, disable=not progress):
@@ -80,7 +106,7 @@ def evaluate(model, loader, *, device=None, progress: bool = False) -> tuple[flo
         if out.loss is not None:
             total += out.loss.item()
             count += 1
-        logits = out.logits.float()
+        logits = out.logits.float()  # float32 outputs even under bf16 autocast
         if logits.dim() == 3:  # (batch, tokens, labels): token classification
             preds = logits.argmax(-1).cpu().numpy()
             lengths = batch["attention_mask"].sum(1).cpu().numpy()
@@ -90,17 +116,37 @@ def evaluate(model, loader, *, device=None, progress: bool = False) -> tuple[flo
     return total / max(count, 1), outputs
 
 
+# --- Several processes (torchrun / accelerate launch) ------------------------------------------------
+
 def _distributed() -> bool:
     return torch.distributed.is_available() and torch.distributed.is_initialized()
 
 
-def _shard(loader, seed: int):
-    """Under torchrun each process takes its own slice of the data (DistributedSampler)."""
+def _process_device(device: torch.device) -> torch.device:
+    """A GPU with its number: "cuda" alone would put every process on GPU 0, and DDP needs the index."""
+    if device.type != "cuda" or device.index is not None:
+        return device
+    index = int(os.environ.get("LOCAL_RANK", torch.cuda.current_device())) if _distributed() \
+        else torch.cuda.current_device()
+    torch.cuda.set_device(index)
+    return torch.device("cuda", index)
+
+
+def _shard(loader, seed: int, keep_order: bool = False):
+    """This process's slice of a loader's data (torchrun's other processes get the other slices).
+    Length grouping and shuffling are kept; `keep_order` takes every W-th example in order."""
     from torch.utils.data import DataLoader, SequentialSampler
     from torch.utils.data.distributed import DistributedSampler
 
-    shuffle = not isinstance(loader.sampler, SequentialSampler)
-    sampler = DistributedSampler(loader.dataset, shuffle=shuffle, seed=seed)
+    from .data import DistributedLengthGroupedSampler, LengthGroupedSampler
+
+    if keep_order:
+        sampler = DistributedSampler(loader.dataset, shuffle=False)
+    elif isinstance(loader.sampler, LengthGroupedSampler):
+        sampler = DistributedLengthGroupedSampler(loader.sampler.lengths, loader.batch_size, seed=seed)
+    else:
+        shuffle = not isinstance(loader.sampler, SequentialSampler)
+        sampler = DistributedSampler(loader.dataset, shuffle=shuffle, seed=seed)
     return DataLoader(loader.dataset, batch_size=loader.batch_size, sampler=sampler, collate_fn=loader.collate_fn)
 
 
@@ -110,6 +156,16 @@ def _mean_over_processes(value: float) -> float:
     t = torch.tensor([value], dtype=torch.float64)
     torch.distributed.all_reduce(t)
     return t.item() / torch.distributed.get_world_size()
+
+
+def _gather_in_order(outputs: list, total: int) -> list:
+    """Every process's outputs of a sequential DistributedSampler shard, back in dataset order.
+
+    Process r holds examples r, r + W, r + 2W, … (the last ones repeat the first to even out)."""
+    world = torch.distributed.get_world_size()
+    parts: list = [None] * world
+    torch.distributed.all_gather_object(parts, outputs)
+    return [parts[rank][i] for i in range(len(parts[0])) for rank in range(world)][:total]
 
 
 def _save_atomic(state: dict, path: Path) -> None:
@@ -127,11 +183,15 @@ def fit(model, train_loader, valid_loader, *, epochs: int = 3, lr: float = 5e-5,
         optimizer: torch.optim.Optimizer | None = None) -> pd.DataFrame:
     """Train with AdamW, linear warmup and decay, clipping, early stopping and checkpoints.
 
-    Returns the history as a DataFrame (one row per epoch). With `checkpoint_dir`, the state is
-    saved after every epoch; `resume=True` continues from it and ends with the same weights as
-    an unbroken run. On return the model holds the best epoch's weights by `monitor`.
+    `patience=N` stops after N epochs in a row without a better `monitor`. Returns the history as
+    a DataFrame (one row per epoch). With `checkpoint_dir`, the state is saved after every epoch;
+    `resume=True` continues from it and ends with the same weights as an unbroken run. On return
+    the model holds the best epoch's weights by `monitor`. `device=None` trains on get_device().
     """
-    device = device or get_device()
+    if patience is not None and patience < 1:
+        raise ValueError(f"patience={patience}: give the number of epochs without improvement "
+                         "to wait for (1 or more), or None to train every epoch")
+    device = _process_device(torch.device(device) if device is not None else get_device())
     model.to(device)
     net, main_process = model, True  # `net` is what runs forward; `model` is what we save
     if _distributed():  # launched with torchrun / accelerate launch: sync gradients across processes
@@ -139,21 +199,20 @@ def fit(model, train_loader, valid_loader, *, epochs: int = 3, lr: float = 5e-5,
 
         net = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
         train_loader = _shard(train_loader, seed)
+        valid_shard = _shard(valid_loader, seed, keep_order=True)  # each process evaluates its own slice
         main_process = torch.distributed.get_rank() == 0
         progress = progress and main_process
     if optimizer is None:
         decay = [p for n, p in model.named_parameters() if p.ndim >= 2]
         no_decay = [p for n, p in model.named_parameters() if p.ndim < 2]  # biases, LayerNorm
         optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": weight_decay},
-                                       {"params": no_decay, "weight_decay": 0.0}], lr=lr)
-    steps = epochs * math.ceil(len(train_loader) / grad_accum)
-    warm = int(warmup * steps)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: (s + 1) / max(warm, 1) if s < warm else max(0.0, (steps - s) / max(steps - warm, 1)))
+                                       {"params": no_decay, "weight_decay": 0.0}], lr=lr,
+                                      fused=device.type in ("cpu", "cuda"))  # one kernel: 10x faster on a CPU
+    scheduler = warmup_schedule(optimizer, epochs * math.ceil(len(train_loader) / grad_accum), warmup)
     scaler = torch.amp.GradScaler("cuda") if device.type == "cuda" and not torch.cuda.is_bf16_supported() else None
     higher_is_better = monitor != "valid_loss" and not monitor.endswith("loss")
 
-    rows, start_epoch, best, best_state, bad_epochs = [], 0, None, None, 0
+    rows, start_epoch, best, best_state, bad_epochs, stopped = [], 0, None, None, 0, False
     ckpt = Path(checkpoint_dir) / "last.pt" if checkpoint_dir else None
     if ckpt and main_process:
         ckpt.parent.mkdir(parents=True, exist_ok=True)
@@ -163,20 +222,26 @@ def fit(model, train_loader, valid_loader, *, epochs: int = 3, lr: float = 5e-5,
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         rows, start_epoch, best, bad_epochs = state["history"], state["epoch"], state["best"], state["bad_epochs"]
-        best_state = state.get("best_model")
-        print(f"Resumed from {ckpt} after epoch {start_epoch}")
+        best_state, stopped = state.get("best_model"), state.get("stopped", False)
+        print(f"Resumed from {ckpt} after epoch {start_epoch}"
+              + (f"; that run had stopped early ({monitor} not better for {bad_epochs} epochs)" if stopped else ""))
 
     epoch = start_epoch
     try:
-        for epoch in range(start_epoch, epochs):
+        for epoch in range(start_epoch, start_epoch if stopped else epochs):  # a stopped run stays stopped
             torch.manual_seed(seed + epoch)  # per-epoch seed: shuffling and dropout repeat after a resume
             if hasattr(train_loader.sampler, "set_epoch"):
                 train_loader.sampler.set_epoch(epoch)
             t0 = time.perf_counter()
-            train_loss = train_epoch(net, train_loader, optimizer, scheduler, device=device,
-                                     grad_accum=grad_accum, max_grad_norm=max_grad_norm, scaler=scaler,
-                                     progress=progress, desc=f"epoch {epoch + 1}/{epochs}")
-            valid_loss, outputs = evaluate(model, valid_loader, device=device)
+            train_loss = train_epoch(net, train_loader, optimizer, scheduler, grad_accum=grad_accum,
+                                     max_grad_norm=max_grad_norm, scaler=scaler, progress=progress,
+                                     desc=f"epoch {epoch + 1}/{epochs}")
+            if net is model:
+                valid_loss, outputs = evaluate(model, valid_loader)
+            else:
+                valid_loss, outputs = evaluate(model, valid_shard)
+                valid_loss = _mean_over_processes(valid_loss)
+                outputs = _gather_in_order(outputs, len(valid_loader.dataset))
             row = {"epoch": epoch + 1, "train_loss": _mean_over_processes(train_loss), "valid_loss": valid_loss}
             if metric_fn is not None:
                 row.update(metric_fn(outputs))
@@ -190,14 +255,16 @@ def fit(model, train_loader, valid_loader, *, epochs: int = 3, lr: float = 5e-5,
                 best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
             else:
                 bad_epochs += 1
+            stopped = patience is not None and bad_epochs >= patience
             if progress:
                 shown = {k: round(v, 4) for k, v in row.items() if k not in ("epoch", "lr")}
                 print(f"epoch {epoch + 1}/{epochs}: {shown}")
             if ckpt and main_process:
                 _save_atomic({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                               "scheduler": scheduler.state_dict(), "history": rows, "epoch": epoch + 1,
-                              "best": best, "bad_epochs": bad_epochs, "best_model": best_state}, ckpt)
-            if patience is not None and bad_epochs > patience:
+                              "best": best, "bad_epochs": bad_epochs, "best_model": best_state,
+                              "stopped": stopped}, ckpt)
+            if stopped:
                 print(f"Early stop: {monitor} has not improved for {bad_epochs} epochs")
                 break
     except KeyboardInterrupt:

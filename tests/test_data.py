@@ -1,8 +1,9 @@
 import torch
 import pytest
 
-from helpers.data import (IGNORE, LengthGroupedSampler, NERDataset, TextClassificationDataset, align_labels,
-                          build_label_maps, make_loader, padding_waste, words_from_subwords)
+from helpers.data import (IGNORE, DistributedLengthGroupedSampler, LengthGroupedSampler, NERDataset,
+                          TextClassificationDataset, align_labels, build_label_maps, length_grouped_batches,
+                          make_loader, padding_waste, words_from_subwords)
 from helpers.readers import Example, Sentence
 
 
@@ -80,3 +81,47 @@ def test_length_grouped_sampler_is_a_permutation():
     lengths = [5, 1, 9, 3, 3, 7, 2, 8]
     order = list(LengthGroupedSampler(lengths, batch_size=2))
     assert sorted(order) == list(range(len(lengths)))
+
+
+def test_truncated_counts_only_texts_that_lost_tokens(tiny):
+    _, tok = tiny
+    width = len(tok("good good good")["input_ids"])  # [CLS] + 3 pieces + [SEP]: fills max_length exactly
+    examples = [Example("good good good", "positive"), Example("good " * 9, "positive"), Example("good", "negative")]
+    ds = TextClassificationDataset(examples, tok, {"negative": 0, "positive": 1}, max_length=width)
+    assert ds.lengths()[:2] == [width, width]
+    assert ds.truncated == 1  # the text that fits exactly lost nothing
+
+
+def test_length_grouped_batches_are_full_but_the_last():
+    lengths = [(i * 37) % 23 + 1 for i in range(1003)]
+    for seed in range(5):
+        batches = length_grouped_batches(lengths, 4, torch.Generator().manual_seed(seed))
+        assert all(len(b) == 4 for b in batches[:-1]) and len(batches[-1]) == 1003 % 4
+        order = list(LengthGroupedSampler(lengths, 4, torch.Generator().manual_seed(seed)))
+        # the DataLoader cuts the flat order every 4 items: each cut must be one sorted group
+        assert [order[i:i + 4] for i in range(0, len(order), 4)] == batches
+
+
+@pytest.mark.parametrize("n, world", [(103, 2), (103, 3), (96, 2), (5, 4)])
+def test_distributed_length_grouped_sampler_shares_global_batches(n, world):
+    lengths = [(i * 7) % 31 + 1 for i in range(n)]
+    shares = [DistributedLengthGroupedSampler(lengths, 4, num_replicas=world, rank=r, seed=3) for r in range(world)]
+    orders = [list(s) for s in shares]
+    assert len({len(o) for o in orders}) == 1 and len(orders[0]) == len(shares[0])  # the same steps everywhere
+    assert set().union(*orders) == set(range(n)) and sum(map(len, orders)) - n < world
+    for order in orders:  # each process's batches are runs of similar lengths
+        for i in range(0, len(order), 4):
+            got = [lengths[j] for j in order[i:i + 4]]
+            assert got == sorted(got, reverse=True)
+    shares[0].set_epoch(1)
+    assert n <= 4 * world or list(shares[0]) != orders[0], "a new epoch, a new order"
+
+
+def test_ner_dataset_reuses_given_encodings(tiny):
+    _, tok = tiny
+    label2id, _ = build_label_maps([s.tags for s in SENTENCES])
+    enc = tok([s.tokens for s in SENTENCES], is_split_into_words=True, truncation=True, max_length=64)
+    given, own = NERDataset(SENTENCES, tok, label2id, 64, encodings=enc), NERDataset(SENTENCES, tok, label2id, 64)
+    assert given.features == own.features and given.word_ids == own.word_ids
+    with pytest.raises(ValueError, match="3 sentences of at most 4 tokens"):
+        NERDataset(SENTENCES, tok, label2id, 4, encodings=enc)

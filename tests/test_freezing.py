@@ -20,7 +20,7 @@ def test_freeze_layers_freezes_embeddings_and_lower_layers_only(tiny):
     assert frozen and all(n.startswith(("bert.embeddings", "bert.encoder.layer.0.")) for n in frozen)
     assert not any(n.startswith("bert.encoder.layer.1.") or n.startswith("classifier") for n in frozen)
     assert count_parameters(model)["trainable"] < count_parameters(model)["total"]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="n_layers must be between 0 and 2"):
         freeze_layers(model, 99)
 
 
@@ -51,5 +51,5 @@ def test_lora_targets_and_layers_follow_the_architecture(tiny):
     freeze_layers(distil, 1)
     assert not any(p.requires_grad for p in distil.distilbert.transformer.layer[0].parameters())
     assert all(p.requires_grad for p in distil.distilbert.transformer.layer[1].parameters())
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no query/value projections"):
         lora_targets(torch.nn.Sequential(torch.nn.Linear(2, 2)))

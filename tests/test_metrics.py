@@ -46,3 +46,33 @@ def test_classification_scores_and_confusion():
     assert s["macro_f1"] == pytest.approx((0.8 + 2 / 3) / 2)
     cm = confusion(y_true, y_pred, labels=[0, 1])
     assert np.array_equal(cm.values, [[2, 1], [0, 1]])
+
+
+def random_tags(rng, n):
+    """IOB2-ish tags with the slips a model makes: I- without B-, type changes inside an entity."""
+    return [rng.choice(["O", "O", "B-PER", "I-PER", "B-LOC", "I-LOC", "I-ORG"]) for _ in range(n)]
+
+
+def test_ner_scores_equal_seqeval_on_random_tag_sequences():
+    import random
+
+    from seqeval.metrics import accuracy_score, f1_score, precision_score, recall_score
+
+    rng = random.Random(0)
+    for _ in range(300):
+        gold = [random_tags(rng, rng.randint(1, 9)) for _ in range(rng.randint(1, 5))]
+        pred = [[t if rng.random() < 0.5 else rng.choice(["O", "B-PER", "I-LOC"]) for t in g] for g in gold]
+        ours = ner_scores(gold, pred)
+        assert ours == pytest.approx({"precision": precision_score(gold, pred, zero_division=0),
+                                      "recall": recall_score(gold, pred, zero_division=0),
+                                      "f1": f1_score(gold, pred, zero_division=0),
+                                      "token_accuracy": accuracy_score(gold, pred)}, abs=1e-12), (gold, pred)
+
+
+def test_ner_scores_find_each_sentences_entities_once(monkeypatch):
+    import helpers.metrics as metrics
+
+    calls = []
+    monkeypatch.setattr(metrics, "entity_spans", lambda tags: calls.append(tags) or entity_spans(tags))
+    metrics.ner_scores(GOLD, PRED)
+    assert len(calls) == 2 * len(GOLD)  # gold and predicted, once each

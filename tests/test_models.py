@@ -95,10 +95,14 @@ def test_local_folder_comes_first(tiny, tmp_path):
 
 
 def test_hf_cache_is_used_before_the_hub(monkeypatch, tmp_path):
+    asked = []
     monkeypatch.setattr(models, "find_in_cache", lambda name: str(tmp_path))
-    monkeypatch.setattr(hub, "hub_status", lambda *a, **k: pytest.fail("the Hub must not be asked"))
+    monkeypatch.setattr(models, "hub_status", lambda *a, **k: asked.append(1) or hub.HubStatus(False, "x", "no", 0))
     choice = models.resolve_model("google-bert/bert-base-cased")
-    assert choice.source == "cache" and choice.path == str(tmp_path)
+    assert choice.source == "cache" and choice.path == str(tmp_path) and not asked, "the Hub must not be asked"
+    monkeypatch.setattr(models, "find_in_cache", lambda name: None)
+    models.resolve_model("google-bert/bert-base-cased")
+    assert asked, "the guard must see the Hub being asked when nothing is cached"
 
 
 def test_tiny_model_loads_with_a_head_and_runs(tiny):

@@ -70,7 +70,7 @@ def test_regression_scores():
     assert regression_scores([1, 2, 3], [1, 2, 3]) == {"mse": 0.0, "r2": 1.0}
     s = regression_scores([1, 2, 3], [2, 2, 2])  # predicting the mean: R² = 0
     assert s["mse"] == pytest.approx(2 / 3) and s["r2"] == pytest.approx(0.0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="y_true has 2 values but y_pred has 3"):
         regression_scores([1, 2], [1, 2, 3])
 
 

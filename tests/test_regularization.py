@@ -36,7 +36,7 @@ def test_l2_shrinks_the_coefficients_but_not_the_intercept():
     assert np.linalg.norm(ridge[1:]) < 0.1 * np.linalg.norm(plain[1:])
     huge = fit_polynomial(data.x_train, data.y_train, 9, 1e9)
     assert np.allclose(huge[1:], 0, atol=1e-6) and huge[0] == pytest.approx(data.y_train.mean(), abs=1e-6)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="l2 must be >= 0"):
         fit_polynomial(data.x_train, data.y_train, 3, -1.0)
 
 
@@ -95,5 +95,5 @@ def test_ensemble_is_the_mean_of_its_members():
     from helpers.lessons.overfitting import mlp_predict
 
     assert np.allclose(ensemble_predict(models, x), np.mean([mlp_predict(m, x) for m in models], axis=0))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least one model"):
         ensemble_predict([], x)

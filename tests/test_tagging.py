@@ -61,16 +61,15 @@ def test_demo_tags_non_latin_and_long_input(tagger, text):
     assert "Legend" in shown and "found in" in shown and "Could not tag" not in shown
 
 
-def test_demo_reports_a_failing_model_instead_of_raising(tagger):
-    _, tok = tagger
+def test_demo_reports_a_failing_model_instead_of_raising(tagger, monkeypatch):
+    model, tok = tagger
 
     def broken(**_):
-        raise RuntimeError("boom")
+        raise RuntimeError("boom in the forward pass")
 
-    broken.eval = lambda: None
-    broken.parameters = lambda: iter([])
-    shown = demo_response("Anna Berg", broken, tok)
-    assert "Could not tag" in shown
+    monkeypatch.setattr(model, "forward", broken)  # a real model whose forward pass fails
+    shown = demo_response("Anna Berg", model, tok)
+    assert "Could not tag" in shown and "boom in the forward pass" in shown  # the model was reached
 
 
 def test_widget_callback_runs_without_a_browser(tagger):

@@ -73,8 +73,97 @@ def test_resume_after_interruption_gives_the_same_weights(task, tmp_path):
         assert torch.equal(a, b), name
 
 
-def test_early_stopping_stops(task):
-    model = new_model(task)
-    # An absurd learning rate makes validation loss worse after the first epoch.
-    history = fit(model, *loaders(task), epochs=6, lr=0.5, patience=0, progress=False)
-    assert len(history) < 6
+def scripted(scores):
+    """A metric_fn that reports the given scores, one per epoch, and counts its calls."""
+    calls = []
+
+    def metric_fn(outputs):
+        calls.append(len(calls))
+        return {"score": scores[len(calls) - 1]}
+
+    metric_fn.calls = calls
+    return metric_fn
+
+
+def curve_task(hidden=8):
+    from helpers.lessons.overfitting import CurveMLP, curve_loader, make_curve_data
+
+    data = make_curve_data(seed=0)
+    torch.manual_seed(0)
+    return CurveMLP(hidden), curve_loader(data.x_train, data.y_train), curve_loader(data.x_valid, data.y_valid)
+
+
+def test_early_stopping_stops_after_patience_bad_epochs():
+    """patience=2: best at epoch 2, two bad epochs (3 and 4), stop; as transformers' EarlyStoppingCallback."""
+    model, train, valid = curve_task()
+    metric = scripted([0.5, 0.6, 0.55, 0.58, 0.9, 0.9])
+    history = fit(model, train, valid, epochs=6, lr=0.01, warmup=0, metric_fn=metric, monitor="score",
+                  patience=2, progress=False)
+    assert list(history.epoch) == [1, 2, 3, 4]
+    model, train, valid = curve_task()
+    history = fit(model, train, valid, epochs=6, lr=0.01, warmup=0, monitor="score", patience=1,
+                  metric_fn=scripted([0.5, 0.4, 0.9, 0.9, 0.9, 0.9]), progress=False)
+    assert list(history.epoch) == [1, 2]
+
+
+def test_early_stopping_keeps_the_best_epoch():
+    model, train, valid = curve_task()
+    snapshots = []
+
+    def metric_fn(outputs):
+        snapshots.append({k: v.clone() for k, v in model.state_dict().items()})
+        return {"score": [0.5, 0.6, 0.55, 0.58][len(snapshots) - 1]}
+
+    fit(model, train, valid, epochs=4, lr=0.01, warmup=0, metric_fn=metric_fn, monitor="score", patience=2,
+        progress=False)
+    for name, value in model.state_dict().items():
+        assert torch.equal(value, snapshots[1][name]), name
+
+
+def test_patience_below_one_is_refused():
+    model, train, valid = curve_task()
+    with pytest.raises(ValueError, match="patience=0"):
+        fit(model, train, valid, epochs=2, patience=0, progress=False)
+
+
+def test_a_resumed_run_that_stopped_early_trains_no_more(tmp_path):
+    model, train, valid = curve_task()
+    first = fit(model, train, valid, epochs=6, lr=0.01, warmup=0, metric_fn=scripted([0.5, 0.4, 0.9, 0.9, 0.9, 0.9]),
+                monitor="score", patience=1, checkpoint_dir=tmp_path, progress=False)
+    assert len(first) == 2
+    kept = {k: v.clone() for k, v in model.state_dict().items()}
+    again, _, _ = curve_task()
+    metric = scripted([0.9] * 6)
+    resumed = fit(again, train, valid, epochs=6, lr=0.01, warmup=0, metric_fn=metric, monitor="score", patience=1,
+                  checkpoint_dir=tmp_path, resume=True, progress=False)
+    assert metric.calls == [] and list(resumed.epoch) == [1, 2]
+    for name, value in again.state_dict().items():
+        assert torch.equal(value, kept[name]), name
+
+
+def test_one_warmup_schedule_as_transformers_writes_it():
+    from transformers import get_linear_schedule_with_warmup
+
+    from helpers.train import warmup_schedule
+
+    def lrs(make):
+        optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+        scheduler = make(optimizer)
+        out = []
+        for _ in range(20):
+            out.append(scheduler.get_last_lr()[0])
+            optimizer.step()
+            scheduler.step()
+        return out
+
+    ours = lrs(lambda o: warmup_schedule(o, 20, warmup=0.1))
+    assert ours == lrs(lambda o: get_linear_schedule_with_warmup(o, 2, 20))  # ceil(0.1 × 20) = 2 warmup steps
+    assert ours[:3] == [0.0, 0.5, 1.0] and ours[-1] == pytest.approx(1 / 18)
+
+
+def test_the_schedule_is_written_once():
+    """train, FGM and the benchmark all use helpers.train.warmup_schedule; no hand-written copy remains."""
+    for folder in ("helpers", "tools"):
+        for path in (REPO_ROOT / folder).rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            assert "LambdaLR" not in text and "lr_scheduler" not in text, path.relative_to(REPO_ROOT)

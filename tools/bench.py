@@ -1,11 +1,16 @@
-"""Is the loop we teach worth teaching? The same NER training three ways, measured.
+"""Is the loop we teach worth teaching? The same NER training three ways, measured over seeds.
 
-    python tools/bench.py [--epochs 3] [--out build/bench]      (or: make bench)
+    python tools/bench.py [--model kit-tiny] [--epochs 3] [--lr 1e-3] [--seeds 1 2 3] [--out build/bench]
+    (or: make bench)
 
-1. naive: the original material's loop (every batch padded to 128 tokens, no length grouping, fp32);
-2. fit: helpers.fit with dynamic padding and length-grouped batches;
+1. naive: the original material's loop (every batch padded to 128 tokens, fp32);
+2. fit: helpers.fit with dynamic padding and shuffled batches, as lesson 02 runs it;
 3. trainer: 🤗 Trainer with the same model, data and hyper-parameters.
-Each runs in its own process, so peak memory is its own. Writes bench.json and bench.md.
+Variants that change one thing, for finding where two F1s part (--methods): fit-grouped and
+trainer-grouped batch similar lengths together (faster, see the README for what it costs),
+fit-last keeps the last epoch (fit restores the best by validation loss), fit-f1 restores the best by F1.
+Each (method, seed) runs in its own process, so peak memory is its own. Writes bench.json and bench.md
+with the mean and the spread (sample standard deviation) over the seeds.
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ import argparse
 import json
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -23,6 +29,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
 METHODS = ("naive", "fit", "trainer")
+VARIANTS = ("fit-grouped", "trainer-grouped", "fit-last", "fit-f1")
 
 
 def _setup(args):
@@ -43,20 +50,21 @@ def _setup(args):
 
 
 def _naive(model, tok, train_ds, args) -> None:
-    """The loop as first written: fixed padding, plain shuffling, a step per batch."""
+    """The loop as first written: fixed padding, a step per batch, fp32."""
     from helpers.data import make_loader
+    from helpers.env import get_device
+    from helpers.train import warmup_schedule
 
+    device = get_device()
+    model.to(device)
     loader = make_loader(train_ds, tok, args.batch_size, shuffle=True, pad_to=128)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
-    total = args.epochs * len(loader)
-    warm = int(0.1 * total)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: (s + 1) / max(warm, 1) if s < warm else max(0.0, (total - s) / max(total - warm, 1)))
+    scheduler = warmup_schedule(optimizer, args.epochs * len(loader), 0.1)
     model.train()
     for epoch in range(args.epochs):
         torch.manual_seed(args.seed + epoch)
         for batch in loader:
-            loss = model(**batch).loss
+            loss = model(**{k: v.to(device) for k, v in batch.items()}).loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
@@ -64,16 +72,18 @@ def _naive(model, tok, train_ds, args) -> None:
             optimizer.zero_grad()
 
 
-def _fit(model, tok, train_ds, valid_ds, args) -> None:
+def _fit(model, tok, train_ds, valid_ds, args, method: str) -> None:
     from helpers.data import make_loader
     from helpers.train import fit
 
-    fit(model, make_loader(train_ds, tok, args.batch_size, shuffle=True, group_by_length=True),
+    monitor = {"fit-last": "epoch", "fit-f1": "f1"}.get(method, "valid_loss")  # "epoch" always improves
+    grouped = method == "fit-grouped"
+    fit(model, make_loader(train_ds, tok, args.batch_size, shuffle=True, group_by_length=grouped),
         make_loader(valid_ds, tok, 64), epochs=args.epochs, lr=args.lr, warmup=0.1, seed=args.seed,
-        progress=False)
+        metric_fn=valid_ds.score if monitor == "f1" else None, monitor=monitor, progress=False)
 
 
-def _trainer(model, tok, train_ds, args, out: Path) -> None:
+def _trainer(model, tok, train_ds, args, out: Path, grouped: bool = False) -> None:
     from transformers import DataCollatorForTokenClassification, Trainer, TrainingArguments
 
     from helpers.models import quiet_transformers
@@ -82,6 +92,7 @@ def _trainer(model, tok, train_ds, args, out: Path) -> None:
                               per_device_train_batch_size=args.batch_size, learning_rate=args.lr,
                               weight_decay=0.01, warmup_steps=0.1, max_grad_norm=1.0, seed=args.seed,
                               eval_strategy="no", save_strategy="no", logging_strategy="no",
+                              train_sampling_strategy="group_by_length" if grouped else "random",
                               report_to=[], disable_tqdm=True, use_cpu=not torch.cuda.is_available())
     with quiet_transformers():
         Trainer(model=model, args=targs, train_dataset=train_ds, processing_class=tok,
@@ -97,17 +108,18 @@ def run_method(method: str, args) -> dict:
     start = time.perf_counter()
     if method == "naive":
         _naive(model, tok, train_ds, args)
-    elif method == "fit":
-        _fit(model, tok, train_ds, valid_ds, args)
+    elif method.startswith("fit"):
+        _fit(model, tok, train_ds, valid_ds, args, method)
     else:
-        _trainer(model, tok, train_ds, args, Path(args.out))
+        _trainer(model, tok, train_ds, args, Path(args.out), grouped=method == "trainer-grouped")
     seconds = time.perf_counter() - start
-    _, outputs = evaluate(model.to("cpu"), make_loader(valid_ds, tok, 64), device=torch.device("cpu"))
-    return {"method": method, "seconds": round(seconds, 2),
+    _, outputs = evaluate(model, make_loader(valid_ds, tok, 64))  # on the device it was trained on
+    return {"method": method, "seed": args.seed, "seconds": round(seconds, 2),
             "sentences_per_s": round(args.epochs * len(train_ds) / seconds, 1),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-            "f1": round(valid_ds.score(outputs)["f1"], 4), "model": choice.path if choice.source != "fallback"
-            else "kit-tiny (offline fallback)"}
+            "f1": round(valid_ds.score(outputs)["f1"], 4),
+            "model": {"fallback": "kit-tiny (offline fallback)", "local": Path(choice.requested).name}.get(
+                choice.source, choice.requested)}
 
 
 def inference_latency(model_name: str = "kit-tiny", repeats: int = 3) -> list[dict]:
@@ -152,25 +164,46 @@ def describe_machine() -> str:
             f"torch {torch.__version__}")
 
 
-def to_markdown(results: list[dict], machine: str, args) -> str:
-    base = next(r for r in results if r["method"] == "fit")
+def summarize(results: list[dict]) -> list[dict]:
+    """Per method: mean and sample standard deviation over the seeds, and the seeds' F1 values."""
+    rows = []
+    for method in dict.fromkeys(r["method"] for r in results):
+        runs = [r for r in results if r["method"] == method]
+        speed = [r["sentences_per_s"] for r in runs]
+        f1 = [r["f1"] for r in runs]
+        rows.append({"method": method, "seeds": [r["seed"] for r in runs], "model": runs[0]["model"],
+                     "sentences_per_s": statistics.mean(speed),
+                     "sentences_per_s_sd": statistics.stdev(speed) if len(runs) > 1 else 0.0,
+                     "f1": statistics.mean(f1), "f1_sd": statistics.stdev(f1) if len(runs) > 1 else 0.0,
+                     "f1_each": f1, "peak_rss_mb": max(r["peak_rss_mb"] for r in runs)})
+    return rows
+
+
+def to_markdown(summary: list[dict], machine: str, args) -> str:
+    base = next((r for r in summary if r["method"] == "fit"), summary[0])
     lines = [f"Machine: {machine}. Task: NER on the kit's sample ({args.epochs} epochs, batch {args.batch_size}, "
-             f"lr {args.lr}, model {base['model']}).", "",
-             "| loop | sentences/s | × vs fit | peak RSS (MB) | valid F1 |", "|---|---|---|---|---|"]
-    for r in results:
-        lines.append(f"| {r['method']} | {r['sentences_per_s']:.0f} | "
-                     f"{r['sentences_per_s'] / base['sentences_per_s']:.2f} | {r['peak_rss_mb']:.0f} | {r['f1']:.3f} |")
+             f"lr {args.lr}, model {base['model']}), seeds {', '.join(map(str, args.seeds))}: "
+             "mean ± standard deviation over the seeds.", "",
+             f"| loop | sentences/s | × vs {base['method']} | peak RSS (MB) | valid F1 | F1 per seed |",
+             "|---|---|---|---|---|---|"]
+    for r in summary:
+        lines.append(f"| {r['method']} | {r['sentences_per_s']:.0f} ± {r['sentences_per_s_sd']:.0f} | "
+                     f"{r['sentences_per_s'] / base['sentences_per_s']:.2f} | {r['peak_rss_mb']:.0f} | "
+                     f"{r['f1']:.3f} ± {r['f1_sd']:.3f} | {' '.join(f'{v:.3f}' for v in r['f1_each'])} |")
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--method", choices=METHODS)
-    parser.add_argument("--model", default="kit-tiny")
+    parser.add_argument("--method", choices=METHODS + VARIANTS, help="(internal) run one method, print JSON")
+    parser.add_argument("--methods", nargs="+", choices=METHODS + VARIANTS, default=list(METHODS))
+    parser.add_argument("--model", default="kit-tiny", help="a model name or a local folder")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--lr", type=float, default=1e-3)
-    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--seed", type=int, default=42, help="(internal) the seed of one --method run")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[42], help="one run per method and seed")
+    parser.add_argument("--no-inference", action="store_true", help="skip the inference latency table")
     parser.add_argument("--out", default="build/bench")
     args = parser.parse_args(argv)
     out = Path(args.out)
@@ -179,24 +212,27 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(run_method(args.method, args)))
         return 0
     results = []
-    for method in METHODS:
-        cmd = [sys.executable, __file__, "--method", method, "--model", args.model,
-               "--epochs", str(args.epochs), "--batch-size", str(args.batch_size), "--lr", str(args.lr),
-               "--seed", str(args.seed), "--out", args.out]
-        print(f"running {method} ...", flush=True)
-        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if done.returncode:
-            print(done.stderr[-2000:], file=sys.stderr)
-            return 1
-        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
-        print(f"  {results[-1]}", flush=True)
+    for seed in args.seeds:
+        for method in args.methods:
+            cmd = [sys.executable, __file__, "--method", method, "--model", args.model,
+                   "--epochs", str(args.epochs), "--batch-size", str(args.batch_size), "--lr", str(args.lr),
+                   "--seed", str(seed), "--out", args.out]
+            print(f"running {method}, seed {seed} ...", flush=True)
+            done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            if done.returncode:
+                print(done.stderr[-2000:], file=sys.stderr)
+                return 1
+            results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            print(f"  {results[-1]}", flush=True)
     machine = describe_machine()
-    latency = inference_latency(args.model)
-    (out / "bench.json").write_text(json.dumps({"machine": machine, "settings": vars(args),
+    summary = summarize(results)
+    latency = [] if args.no_inference else inference_latency(args.model)
+    (out / "bench.json").write_text(json.dumps({"machine": machine, "settings": vars(args), "summary": summary,
                                                 "results": results, "inference": latency}, indent=2) + "\n")
-    table = to_markdown(results, machine, args)
-    table += "\n| inference call | ms per sentence |\n|---|---|\n"
-    table += "".join(f"| {r['call']} | {r['ms_per_sentence']:.2f} |\n" for r in latency)
+    table = to_markdown(summary, machine, args)
+    if latency:
+        table += "\n| inference call | ms per sentence |\n|---|---|\n"
+        table += "".join(f"| {r['call']} | {r['ms_per_sentence']:.2f} |\n" for r in latency)
     (out / "bench.md").write_text(table)
     print(table)
     return 0

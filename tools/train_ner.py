@@ -30,6 +30,8 @@ def main(argv=None) -> int:
     parser.add_argument("--subset", type=int)
     parser.add_argument("--model")
     parser.add_argument("--no-shuffle", action="store_true", help="fixed order (for comparing runs)")
+    parser.add_argument("--group-by-length", action="store_true",
+                        help="batches of similar lengths: faster, but can cost F1 where length follows content")
     parser.add_argument("--no-dropout", action="store_true", help="deterministic forward (for comparing runs)")
     parser.add_argument("--history", type=Path, help="write the history here as JSON (main process)")
     args = parser.parse_args(argv)
@@ -58,11 +60,11 @@ def main(argv=None) -> int:
         for module in model.modules():
             if isinstance(module, torch.nn.Dropout):
                 module.p = 0.0
-    device = torch.device("cuda", torch.cuda.current_device()) if torch.cuda.is_available() else torch.device("cpu")
-    history = fit(model, make_loader(train, tok, settings.batch_size, shuffle=not args.no_shuffle),
+    history = fit(model, make_loader(train, tok, settings.batch_size, shuffle=not args.no_shuffle,
+                                     group_by_length=args.group_by_length),
                   make_loader(valid, tok, 64), epochs=settings.epochs,
                   lr=settings.learning_rate(choice.source != "fallback"), metric_fn=valid.score,
-                  seed=settings.seed, device=device, progress=main_process)
+                  seed=settings.seed, progress=main_process)  # fit picks this process's GPU (LOCAL_RANK)
     if main_process:
         print(history.to_string(index=False))
         if args.history:

@@ -11,6 +11,7 @@ import torch
 from ..data import words_from_subwords
 from ..metrics import entity_spans
 from ..readers import Sentence
+from ..train import model_device
 
 
 # --- The baseline: the most frequent tag of each word ----------------------------------------------
@@ -65,7 +66,7 @@ def tag_words(words: list[str], model, tokenizer, max_length: int = 128) -> list
     enc = tokenizer(words, is_split_into_words=True, truncation=True, max_length=max_length,
                     return_tensors="pt")
     model.eval()
-    device = next(model.parameters()).device
+    device = model_device(model)
     logits = model(**{k: v.to(device) for k, v in enc.items()}).logits[0]
     id2label = model.config.id2label
     fill = next((i for i, t in id2label.items() if t == "O"), 0)
@@ -86,7 +87,7 @@ def tag_sentences(texts: list[str], model, tokenizer, max_length: int = 128,
     words = [split_words(t) for t in texts]
     id2label = model.config.id2label
     fill = next((i for i, t in id2label.items() if t == "O"), 0)
-    device = next(model.parameters()).device
+    device = model_device(model)
     model.eval()
     out: list[list[tuple[str, str]]] = []
     for start in range(0, len(texts), batch_size):

@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 from ..env import get_device
 from ..plots import finish, integer_epochs, off_chart
 from ..readers import Example
-from ..train import evaluate
+from ..train import evaluate, model_device, warmup_schedule
 
 
 # --- A small curve: polynomials and an MLP that overfit it -----------------------------------------
@@ -154,8 +154,8 @@ def train_mlp(data: CurveData, *, epochs: int = 1000, lr: float = 0.01, weight_d
     torch.manual_seed(seed)
     model = CurveMLP(hidden, dropout)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    xt, yt = (torch.tensor(a, dtype=torch.float32) for a in (data.x_train, data.y_train))
-    xv, yv = (torch.tensor(a, dtype=torch.float32) for a in (data.x_valid, data.y_valid))
+    device = model_device(model)  # the CPU: a 15-point curve is no work for a GPU
+    xt, yt = (torch.tensor(a, dtype=torch.float32, device=device) for a in (data.x_train, data.y_train))
     rows = []
     for epoch in range(1, epochs + 1):
         model.train()
@@ -170,9 +170,9 @@ def train_mlp(data: CurveData, *, epochs: int = 1000, lr: float = 0.01, weight_d
 
 @torch.no_grad()
 def mlp_predict(model: nn.Module, x: np.ndarray) -> np.ndarray:
-    """Predictions in eval mode (dropout off)."""
+    """Predictions in eval mode (dropout off), computed on the model's device."""
     model.eval()
-    return model(torch.tensor(x, dtype=torch.float32)).logits.numpy()
+    return model(torch.tensor(x, dtype=torch.float32, device=model_device(model))).logits.cpu().numpy()
 
 
 def mlp_errors(model: nn.Module, data: CurveData) -> dict[str, float]:
@@ -495,10 +495,7 @@ def fit_fgm(model, train_loader, valid_loader, *, epochs: int = 3, lr: float = 5
     device = device or get_device()
     model.to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
-    steps = epochs * len(train_loader)
-    warm = int(warmup * steps)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: (s + 1) / max(warm, 1) if s < warm else max(0.0, (steps - s) / max(steps - warm, 1)))
+    scheduler = warmup_schedule(optimizer, epochs * len(train_loader), warmup)
     fgm = FGM(model, epsilon)
     rows = []
     for epoch in range(epochs):
@@ -516,7 +513,7 @@ def fit_fgm(model, train_loader, valid_loader, *, epochs: int = 3, lr: float = 5
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
             total += loss.item()
-        valid_loss, outputs = evaluate(model, valid_loader, device=device)
+        valid_loss, outputs = evaluate(model, valid_loader)
         row = {"epoch": epoch + 1, "train_loss": total / max(len(train_loader), 1), "valid_loss": valid_loss}
         if metric_fn is not None:
             row.update(metric_fn(outputs))

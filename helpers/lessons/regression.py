@@ -13,7 +13,7 @@ from ..plots import finish, integer_epochs
 
 def add_bias_column(X: torch.Tensor) -> torch.Tensor:
     """Prepend a column of ones, so the intercept becomes one more coefficient (θ₀)."""
-    return torch.cat([torch.ones(X.shape[0], 1, dtype=X.dtype), X], dim=1)
+    return torch.cat([torch.ones(X.shape[0], 1, dtype=X.dtype, device=X.device), X], dim=1)
 
 
 def normal_equation(X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -61,16 +61,17 @@ def train_linear(X: torch.Tensor, y: torch.Tensor, *, lr: float = 0.1, epochs: i
     """Fit nn.Linear with plain SGD and MSE; returns the model and the mean loss of each epoch.
 
     Targets are reshaped to (N, 1) to match the outputs; a diverging run stops early with inf.
+    The model is made on the device that holds X.
     """
     torch.manual_seed(seed)
-    X, y = X.float(), y.float().reshape(-1, 1)
-    model = nn.Linear(X.shape[1], 1)
+    X, y = X.float(), y.float().reshape(-1, 1).to(X.device)
+    model = nn.Linear(X.shape[1], 1, device=X.device)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     loss_fn = nn.MSELoss()
     batch_size = batch_size or len(X)
     losses: list[float] = []
     for _ in range(epochs):
-        order = torch.randperm(len(X))
+        order = torch.randperm(len(X)).to(X.device)
         total = 0.0
         for start in range(0, len(X), batch_size):
             idx = order[start:start + batch_size]

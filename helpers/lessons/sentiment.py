@@ -1,6 +1,7 @@
 """Lesson 03's tools: predictions, error tables, a bag-of-words baseline, a review box, and deployment."""
 from __future__ import annotations
 
+import copy
 import html
 import io
 import time
@@ -15,6 +16,7 @@ from tqdm.auto import tqdm
 
 from ..models import quiet_transformers
 from ..readers import Example
+from ..train import model_device
 
 
 # --- Predictions, errors, the baseline and the review box ------------------------------------------
@@ -27,7 +29,7 @@ def predict_sentiment(texts: Sequence[str], model, tokenizer, *, max_length: int
                       batch_size: int = 32) -> pd.DataFrame:
     """One row per text: the predicted label, its probability, and p_<label> for every label."""
     model.eval()
-    device = next(model.parameters()).device
+    device = model_device(model)
     id2label = model.config.id2label
     rows = []
     for start in range(0, len(texts), batch_size):
@@ -206,8 +208,6 @@ def quantize_int8(model):
     torch 2.13 still ships torch.ao.quantization.quantize_dynamic but marks it deprecated in favour
     of the separate torchao package; we silence that warning here and say so in the lesson.
     """
-    import copy
-
     quantize_dynamic = getattr(getattr(torch, "ao", None), "quantization", None)
     quantize_dynamic = getattr(quantize_dynamic, "quantize_dynamic", None)
     if quantize_dynamic is None:
@@ -233,22 +233,31 @@ def state_dict_megabytes(model) -> float:
 @torch.inference_mode()
 def latency_ms(model, tokenizer, texts: Sequence[str], *, repeats: int = 3, max_length: int = 128,
                progress: bool = True) -> float:
-    """Median CPU time to classify one sentence (batch of one), in milliseconds, after a warm-up."""
-    model = model.cpu().eval()
+    """Median CPU time to classify one sentence (batch of one), in milliseconds, after a warm-up.
+
+    Always measured on the CPU, where a deployed int8 model runs: a model that lives on a GPU is
+    timed as a CPU copy, and the caller's model is left where it is, in the mode it was in.
+    """
+    on_cpu = model if model_device(model).type == "cpu" else copy.deepcopy(model).cpu()
+    was_training = on_cpu.training
+    on_cpu.eval()
     inputs = [tokenizer(t, truncation=True, max_length=max_length, return_tensors="pt") for t in texts]
-    model(**inputs[0])  # warm-up: the first call pays for memory allocation
-    times = []
-    for _ in tqdm(range(repeats), desc="timing", leave=False, disable=not progress):
-        for batch in inputs:
-            start = time.perf_counter()
-            model(**batch)
-            times.append(time.perf_counter() - start)
+    try:
+        on_cpu(**inputs[0])  # warm-up: the first call pays for memory allocation
+        times = []
+        for _ in tqdm(range(repeats), desc="timing", leave=False, disable=not progress):
+            for batch in inputs:
+                start = time.perf_counter()
+                on_cpu(**batch)
+                times.append(time.perf_counter() - start)
+    finally:
+        on_cpu.train(was_training)
     return 1000 * float(np.median(times))
 
 
 def compare_models(models: dict, tokenizer, texts: Sequence[str],
                    score: Callable[[object], float], *, repeats: int = 3, max_length: int = 128) -> pd.DataFrame:
-    """One row per model: saved size, CPU latency per sentence, and `score(model)` (e.g. accuracy)."""
+    """One row per model: saved size, CPU latency per sentence (see latency_ms), and `score(model)`."""
     rows = []
     for name, model in models.items():
         rows.append({"model": name, "size (MB)": round(state_dict_megabytes(model), 2),

@@ -1,0 +1,103 @@
+"""Any device: every helper that runs a model sends the inputs to the model's device, whatever
+get_device() says. Proved on a CPU machine with the meta device (tensors with no data) as the other one."""
+import numpy as np
+import pytest
+import torch
+
+import helpers
+import helpers.env
+import helpers.lessons.overfitting as overfitting
+import helpers.lessons.sentiment as sentiment
+import helpers.train
+from helpers.data import NERDataset, TextClassificationDataset, build_label_maps, make_loader
+from helpers.env import REPO_ROOT, seed_everything
+from helpers.lessons.ner import tag_sentence, tag_sentences
+from helpers.lessons.overfitting import (CurveMLP, RegressionOutput, curve_loader, ensemble_predict, make_curve_data,
+                                         mlp_errors, mlp_predict)
+from helpers.lessons.regression import add_bias_column, train_linear
+from helpers.models import load_model
+from helpers.readers import Example, read_conll
+from helpers.train import evaluate, fit
+
+META = torch.device("meta")
+
+
+@pytest.fixture
+def gpu_elsewhere(monkeypatch):
+    """get_device() names a device the models are not on (as a GPU does for a model reloaded on the CPU)."""
+    for module in (helpers, helpers.env, helpers.train, overfitting):
+        monkeypatch.setattr(module, "get_device", lambda: META)
+
+
+class Probe(torch.nn.Module):
+    """A model whose weights live on the meta device; it records where its inputs arrive and answers
+    zeros on the CPU, so a helper can finish and show what it sent."""
+
+    def __init__(self):
+        super().__init__()
+        self.anchor = torch.nn.Parameter(torch.empty(1, device=META))
+        self.seen: list[torch.device] = []
+
+    def forward(self, inputs, labels=None):
+        self.seen.append(inputs.device)
+        return RegressionOutput(None, torch.zeros(inputs.reshape(-1).shape[0]))
+
+
+def test_evaluate_predict_and_tag_use_the_models_device(tiny, gpu_elsewhere):
+    choice, tok = tiny
+    sentences = read_conll(REPO_ROOT / "data/ner/valid.txt", verbose=False)[:6]
+    label2id, _ = build_label_maps([s.tags for s in sentences])
+    seed_everything(0)
+    tagger = load_model(choice, "ner", label2id)  # on the CPU, as from_pretrained leaves it
+    ds = NERDataset(sentences, tok, label2id, max_length=48)
+    loss, outputs = evaluate(tagger, make_loader(ds, tok, 4))
+    assert loss > 0 and [len(o) for o in outputs] == ds.lengths()
+    texts = [" ".join(s.tokens) for s in sentences[:2]]
+    assert tag_sentences(texts, tagger, tok) == [tag_sentence(t, tagger, tok) for t in texts]
+
+    labels = {"negative": 0, "positive": 1}
+    classifier = load_model(choice, "sentiment", labels)
+    reviews = [Example("Lovely staff.", "positive"), Example("Cold food, rude waiter.", "negative")]
+    _, probs = evaluate(classifier, make_loader(TextClassificationDataset(reviews, tok, labels), tok, 2))
+    table = sentiment.predict_sentiment([e.text for e in reviews], classifier, tok)
+    assert np.allclose(np.stack(probs)[:, 1], table.p_positive, atol=1e-5)
+
+
+def test_the_curve_mlp_runs_where_it_is(gpu_elsewhere):
+    data = make_curve_data(seed=0)
+    model, _ = overfitting.train_mlp(data, epochs=5, hidden=8)
+    assert set(mlp_errors(model, data)) == {"train_mse", "valid_mse"}
+    assert ensemble_predict([model, model], data.x_valid).shape == data.x_valid.shape
+    stopped = CurveMLP(hidden=8)
+    history = fit(stopped, curve_loader(data.x_train, data.y_train), curve_loader(data.x_valid, data.y_valid),
+                  epochs=3, lr=0.01, warmup=0, device="cpu", progress=False)  # an explicit device wins
+    assert mlp_errors(stopped, data)["valid_mse"] == pytest.approx(history.valid_loss.min(), rel=1e-5)
+
+
+def test_inputs_go_to_the_models_device():
+    data = make_curve_data(seed=0)
+    probe = Probe()
+    mlp_predict(probe, data.x_valid)
+    evaluate(probe, curve_loader(data.x_valid, data.y_valid))
+    assert probe.seen == [META, META]
+
+
+def test_linear_regression_is_built_where_its_data_is():
+    X = torch.zeros(8, 2, device=META)
+    assert add_bias_column(X).device == META
+    model, losses = train_linear(X, torch.zeros(8, device=META), epochs=0)
+    assert model.weight.device == META and losses == []
+
+
+def test_latency_leaves_the_callers_model_alone(tiny, monkeypatch):
+    choice, tok = tiny
+    model = load_model(choice, "sentiment", {"negative": 0, "positive": 1}).train()
+    sentiment.latency_ms(model, tok, ["Fine."], repeats=1, progress=False)
+    assert model.training, "latency_ms must not switch the caller's model to eval mode"
+
+    ran_on = []
+    model.register_forward_pre_hook(lambda module, args: ran_on.append(module is model))
+    monkeypatch.setattr(sentiment, "model_device", lambda m: META)  # as if the model lived on a GPU
+    assert sentiment.latency_ms(model, tok, ["Fine."], repeats=1, progress=False) > 0
+    assert ran_on and not any(ran_on), "a model off the CPU is timed as a CPU copy, not moved"
+    assert all(p.device.type == "cpu" for p in model.parameters()) and model.training
