@@ -42,6 +42,7 @@ ENV_KNOBS = {
     "KIT_DATASET": ("dataset", str), "KIT_EPOCHS": ("epochs", int),
     "KIT_BATCH_SIZE": ("batch_size", int), "KIT_MAX_LENGTH": ("max_length", int),
     "KIT_LR": ("lr", float), "KIT_SUBSET": ("subset", int), "KIT_SEED": ("seed", int),
+    "KIT_LABEL_NAMES": ("label_names", lambda raw: [n.strip() for n in raw.split(",") if n.strip()]),
 }
 
 # A pretrained encoder is fine-tuned gently; a randomly initialised tiny one learns nothing at 5e-5.
@@ -77,6 +78,7 @@ class Settings:
     lr: float | None = None  # None: picked from the model kind once the model is resolved
     subset: int | None = None
     seed: int = 42
+    label_names: list[str] | None = None  # names for numeric labels (0, 1, ...) in order; None: automatic
     sources: dict[str, str] = field(default_factory=dict)
 
     def learning_rate(self, pretrained: bool) -> float:
@@ -99,7 +101,7 @@ class Settings:
             if f.name == "lr" and value is None:
                 value = "auto (5e-5 pretrained, 1e-3 from scratch)"
             note = f"   <- {self.sources[f.name]}" if f.name in self.sources else ""
-            lines.append(f"  {f.name:<11}{value}{note}")
+            lines.append(f"  {f.name:<12}{value}{note}")
         return "\n".join(lines)
 
 

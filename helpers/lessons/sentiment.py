@@ -14,6 +14,7 @@ import torch
 from tqdm.auto import tqdm
 
 from ..models import quiet_transformers
+from ..palette import colour_map
 from ..readers import Example
 
 
@@ -67,13 +68,19 @@ def review_verdict(text: str, predict: Callable[[list[str]], pd.DataFrame]) -> t
     return " ".join([verdict, *notes]), probs
 
 
+# Sentiment names keep their colours (red to green); any other label set gets distinct ones.
+LABEL_COLOURS = {"very negative": "#a94442", "negative": "#d9534f", "neutral": "#9e9e9e", "positive": "#5cb85c",
+                 "very positive": "#3c763d"}
+
+
 def verdict_html(message: str, probs: dict[str, float]) -> str:
     """The box's picture: one bar per label, widths in proportion to the probabilities."""
-    colours = {"negative": "#d9534f", "positive": "#5cb85c"}
+    colours = colour_map(list(probs), LABEL_COLOURS)
+    width = max([90] + [8 * len(label) for label in probs])
     bars = "".join(
-        f"<div style='margin:2px 0'><span style='display:inline-block;width:90px'>{html.escape(label)}</span>"
+        f"<div style='margin:2px 0'><span style='display:inline-block;width:{width}px'>{html.escape(label)}</span>"
         f"<span style='display:inline-block;height:14px;width:{300 * p:.0f}px;"
-        f"background:{colours.get(label, '#5b8def')}'></span> {p:.1%}</div>" for label, p in probs.items())
+        f"background:{colours[label]}'></span> {p:.1%}</div>" for label, p in probs.items())
     return f"<div>{html.escape(message)}</div>{bars}"
 
 
@@ -104,14 +111,25 @@ def fit_bag_of_words(train: Sequence[Example], seed: int = 42):
 
 
 def top_words(pipeline, n: int = 8) -> pd.DataFrame:
-    """The n features that push hardest towards each side, with their weights."""
+    """The n features that push hardest towards each class, with their weights.
+
+    Two classes share one weight vector (negative weights push towards the first); with more
+    classes each has its own, and its column lists the words with its largest weights.
+    """
     vectorizer, classifier = pipeline.steps[0][1], pipeline.steps[-1][1]
-    names, weights = vectorizer.get_feature_names_out(), classifier.coef_[0]
-    order = np.argsort(weights)
-    negative, positive = classifier.classes_[0], classifier.classes_[1]
-    return pd.DataFrame({f"towards {negative}": names[order[:n]], "weight ": weights[order[:n]].round(2),
-                         f"towards {positive}": names[order[::-1][:n]],
-                         "weight": weights[order[::-1][:n]].round(2)})
+    names, classes = vectorizer.get_feature_names_out(), classifier.classes_
+    if len(classes) == 2:
+        weights = classifier.coef_[0]
+        order = np.argsort(weights)
+        return pd.DataFrame({f"towards {classes[0]}": names[order[:n]], "weight ": weights[order[:n]].round(2),
+                             f"towards {classes[1]}": names[order[::-1][:n]],
+                             "weight": weights[order[::-1][:n]].round(2)})
+    columns = {}
+    for label, weights in zip(classes, classifier.coef_):
+        order = np.argsort(weights)[::-1][:n]
+        columns[f"towards {label}"] = names[order]
+        columns[f"weight ({label})"] = weights[order].round(2)
+    return pd.DataFrame(columns)
 
 
 def confident_mistakes(texts: Sequence[str], gold: Sequence[str], predicted: Sequence[str],
@@ -123,13 +141,16 @@ def confident_mistakes(texts: Sequence[str], gold: Sequence[str], predicted: Seq
     return wrong.sort_values("confidence", ascending=False).head(n).reset_index(drop=True)
 
 
-def plot_confidence(confidence: Sequence[float], correct: Sequence[bool], bins: int = 20):
-    """Histograms of the winning probability, for right and for wrong predictions."""
+def plot_confidence(confidence: Sequence[float], correct: Sequence[bool], bins: int = 20, n_classes: int = 2):
+    """Histograms of the winning probability, for right and for wrong predictions.
+
+    The winner of k classes has at least 1/k, so the axis starts there.
+    """
     import matplotlib.pyplot as plt
 
     confidence, correct = np.asarray(confidence, dtype=float), np.asarray(correct, dtype=bool)
     fig, ax = plt.subplots(figsize=(6, 3))
-    edges = np.linspace(0.5, 1.0, bins + 1)
+    edges = np.linspace(1 / max(n_classes, 2), 1.0, bins + 1)
     ax.hist(confidence[correct], bins=edges, alpha=0.7, label=f"correct ({correct.sum()})", color="#5cb85c")
     ax.hist(confidence[~correct], bins=edges, alpha=0.7, label=f"wrong ({(~correct).sum()})", color="#d9534f")
     ax.set(xlabel="probability of the predicted label", ylabel="reviews", title="How sure was the model?")
@@ -155,6 +176,20 @@ PROBES = [
     ("It looks cheap, yet it works perfectly.", "positive", "contrast"),
     ("The reviews were awful, but I loved every minute.", "positive", "contrast"),
 ]
+
+
+def probe_skip_reason(labels: Sequence[str]) -> str | None:
+    """Why the probes cannot score a model with these labels, or None if they can.
+
+    Each probe is clearly negative or clearly positive, so they need both names among the labels;
+    a third class such as neutral does no harm (choosing it is simply wrong).
+    """
+    missing = [name for name in ("negative", "positive") if name not in labels]
+    if not missing:
+        return None
+    return (f"The probes are skipped: they expect the labels 'negative' and 'positive', and this data's labels "
+            f"are {', '.join(map(repr, labels))}. If some of yours mean negative and positive, name them so "
+            "with LABEL_NAMES in the parameters cell.")
 
 
 def probe_table(predict: Callable[[list[str]], pd.DataFrame], baseline=None) -> pd.DataFrame:

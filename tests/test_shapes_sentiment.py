@@ -1,0 +1,53 @@
+"""Lesson 03 end to end on sentiment data as real datasets ship it (the files are in tests/data/shapes).
+
+The kit's tiny model keeps these runs to seconds. Set KIT_TEST_PRETRAINED to the folder of a pretrained
+BERT-family encoder (e.g. all-MiniLM-L6-v2) to also run the GLUE shape on it, the path the issue's
+reports came from.
+"""
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+SHAPES = Path(__file__).resolve().parent / "data" / "shapes"
+LESSON = "03_sentiment_analysis.ipynb"
+
+
+def metrics(tmp_path) -> dict:
+    return json.loads((tmp_path / "runs" / "03_sentiment_analysis" / "metrics.json").read_text())["metrics"]
+
+
+def test_lesson03_on_glue_sst2_tsv(run_lesson, tmp_path):
+    _, text = run_lesson(LESSON, MODEL="kit-tiny", DATA_DIR=str(SHAPES / "glue_sst2"))
+    assert "test.tsv has no labels" in text and "test = dev.tsv" in text and "valid = 10 % of train.tsv" in text
+    assert "numeric labels 0/1 read as 0 = negative, 1 = positive" in text
+    assert "model right on" in text  # the probes ran: the 0/1 labels have names
+    assert metrics(tmp_path)["probes"] == 14
+
+
+def test_lesson03_on_one_imdb_csv(run_lesson, tmp_path):
+    _, text = run_lesson(LESSON, MODEL="kit-tiny", DATA_DIR=str(SHAPES / "imdb" / "IMDB Dataset.csv"))
+    assert "one file, IMDB Dataset.csv: split at random" in text
+    assert "columns: text = 'review', label = 'sentiment'" in text and "HTML line breaks" in text
+    assert 0 <= metrics(tmp_path)["test_accuracy"] <= 1
+
+
+def test_lesson03_on_three_classes(run_lesson, tmp_path):
+    _, text = run_lesson(LESSON, MODEL="kit-tiny", DATA_DIR=str(SHAPES / "three_class"))
+    assert "labels: negative, neutral, positive" in text and "log 3 = 1.0986" in text
+    assert "towards neutral" in text  # top words per class
+    assert "neutral" in text and metrics(tmp_path)["probes"] == 14
+
+
+def test_lesson03_with_labels_the_probes_cannot_score(run_lesson, tmp_path):
+    _, text = run_lesson(LESSON, MODEL="kit-tiny", DATA_DIR=str(SHAPES / "glue_sst2"), LABEL_NAMES=["bad", "good"])
+    assert "0 = bad, 1 = good" in text and "The probes are skipped" in text
+    assert metrics(tmp_path)["probes"] == 0
+
+
+@pytest.mark.skipif(not os.environ.get("KIT_TEST_PRETRAINED"), reason="KIT_TEST_PRETRAINED names no pretrained encoder")
+def test_lesson03_on_glue_sst2_with_a_pretrained_encoder(run_lesson, tmp_path):
+    _, text = run_lesson(LESSON, MODEL=os.environ["KIT_TEST_PRETRAINED"], DATA_DIR=str(SHAPES / "glue_sst2"))
+    assert "numeric labels 0/1 read as" in text and "int8 accuracy" in text
+    assert metrics(tmp_path)["probes"] == 14
