@@ -1,1 +1,1 @@
-"""Per-lesson exercise checks (one module per lesson), built on helpers.checks.check."""
+"""Per-lesson exercise checks (one module per lesson), built on helpers.selfcheck.check."""

@@ -1,7 +1,7 @@
 """Self-checks: asserts on the kit's data, warnings with advice on yours; the [UNK] warning."""
 import pytest
 
-from helpers.checks import beats_baseline, check_vocabulary, expect, model_suggestion, unknown_share
+from helpers.selfcheck import beats_baseline, check_vocabulary, expect, model_suggestion, unknown_share
 
 
 def test_expect_asserts_on_kit_data_and_warns_on_yours(capsys):
