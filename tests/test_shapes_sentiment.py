@@ -51,3 +51,17 @@ def test_lesson03_on_glue_sst2_with_a_pretrained_encoder(run_lesson, tmp_path):
     _, text = run_lesson(LESSON, MODEL=os.environ["KIT_TEST_PRETRAINED"], DATA_DIR=str(SHAPES / "glue_sst2"))
     assert "numeric labels 0/1 read as" in text and "int8 accuracy" in text
     assert metrics(tmp_path)["probes"] == 14
+
+
+@pytest.mark.parametrize("lesson", ["01_data_processing", "02_ner_fine_tuning", "03_sentiment_analysis",
+                                    "05_overfitting_mitigation"])
+def test_papermill_reads_every_parameter(lesson):
+    """A comment papermill cannot parse (a ';' in it) hides the parameter from `papermill -p`."""
+    import nbformat
+    from papermill.translators import PythonTranslator
+
+    nb = nbformat.read(Path(__file__).resolve().parent.parent / "notebooks" / f"{lesson}.ipynb", as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    found = [p.name for p in PythonTranslator.inspect(cell)]
+    assigned = [line.split("=")[0].strip() for line in cell.source.splitlines() if "=" in line.split("#")[0]]
+    assert found == assigned and "DATA_DIR" in found
