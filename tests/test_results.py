@@ -1,0 +1,26 @@
+"""Numbers in the lessons' and the README's prose come from a recorded run, never from memory."""
+import json
+
+import pytest
+
+from tools import record_results
+
+
+def test_every_measured_block_matches_the_recorded_runs():
+    runs = json.loads(record_results.RESULTS.read_text()) if record_results.RESULTS.exists() else {}
+    assert record_results.stale_blocks(runs) == [], "run `make record` after `make run`, or undo a hand edit"
+
+
+def test_a_hand_edited_number_is_caught(tmp_path, monkeypatch):
+    runs = {"smoke": {"profile": "smoke", "date": "2026-11-24", "machine": "m", "models": ["x"], "lessons": {
+        "02_ner_fine_tuning": {"seconds": 57.0, "peak_mb": 1, "status": "ok", "model": "x", "data": "d",
+                               "headline": {"name": "test F1", "value": 0.335}, "metrics": {}}}}}
+    page = tmp_path / "page.md"
+    page.write_text("intro\n<!-- measured:02_ner_fine_tuning -->\nold\n<!-- /measured -->\n")
+    monkeypatch.setattr(record_results, "DOCUMENTS", [page])
+    monkeypatch.setattr(record_results, "ROOT", tmp_path)
+    assert record_results.stale_blocks(runs) == ["page.md"]
+    record_results.update(page, runs)
+    assert "| smoke | x | d | 57 s | 0.335 |" in page.read_text() and record_results.stale_blocks(runs) == []
+    page.write_text(page.read_text().replace("0.335", "0.341"))
+    assert record_results.stale_blocks(runs) == ["page.md"]
