@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 import random
 import warnings
+from collections import Counter
 from typing import Sequence
 
 import numpy as np
@@ -51,9 +52,13 @@ class NERDataset(Dataset):
         already exists (a split is then tokenized once, not once per dataset)."""
         self.sentences, self.label2id = sentences, label2id
         self.id2label = {i: t for t, i in label2id.items()}
-        unknown = sorted({t for s in sentences for t in s.tags} - set(label2id))
-        if unknown:
-            raise ValueError(f"tags {unknown} are not in label2id {sorted(label2id)}")
+        # Tags the model has no output for (seen only in valid/test): no loss, and scored as missed.
+        self.unknown_tags = Counter(t for s in sentences for t in s.tags if t not in label2id)
+        if self.unknown_tags and warn:
+            listed = ", ".join(f"{t} ({n} word{'s' if n > 1 else ''})"
+                               for t, n in sorted(self.unknown_tags.items()))
+            warnings.warn(f"tags the model has no label for: {listed}; they are kept out of the loss "
+                          "and count as missed entities", stacklevel=2)
         enc = encodings if encodings is not None else tokenizer(
             [s.tokens for s in sentences], is_split_into_words=True, truncation=True, max_length=max_length)
         if len(enc["input_ids"]) != len(sentences) or any(len(ids) > max_length for ids in enc["input_ids"]):
@@ -63,7 +68,7 @@ class NERDataset(Dataset):
         self.truncated_sentences = 0
         for i, s in enumerate(sentences):
             word_ids = enc.word_ids(i)
-            labels = align_labels(word_ids, [label2id[t] for t in s.tags])
+            labels = align_labels(word_ids, [label2id.get(t, IGNORE) for t in s.tags])
             kept = {w for w in word_ids if w is not None}
             lost = len(s.tokens) - len(kept)
             if lost:
@@ -135,9 +140,13 @@ class TextClassificationDataset(Dataset):
 
 
 def build_label_maps(tag_lists: Sequence[Sequence[str]]) -> tuple[dict[str, int], dict[int, str]]:
-    """label2id / id2label with 'O' first and the rest sorted, so ids are stable across runs."""
+    """label2id / id2label with 'O' first and the rest sorted by type, so ids are stable across runs.
+
+    Build it from the training split only: the model can learn only tags it is trained on. 'O' is
+    always there, since words cut off by truncation are read back as 'O'.
+    """
     tags = sorted({t for tags in tag_lists for t in tags} - {"O"}, key=lambda t: (t[2:], t[:2]))
-    names = (["O"] if any("O" in t for t in tag_lists) else []) + tags
+    names = ["O"] + tags
     label2id = {t: i for i, t in enumerate(names)}
     return label2id, {i: t for t, i in label2id.items()}
 

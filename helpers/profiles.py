@@ -79,7 +79,9 @@ ENV_KNOBS = {
     "KIT_EPOCHS": ("epochs", int), "KIT_BATCH_SIZE": ("batch_size", int), "KIT_MAX_LENGTH": ("max_length", int),
     "KIT_LR": ("lr", float), "KIT_SUBSET": ("subset", int), "KIT_SEED": ("seed", int),
     "KIT_MLP_EPOCHS": ("mlp_epochs", int), "KIT_ENSEMBLE_SIZE": ("ensemble_size", int),
+    "KIT_LABEL_NAMES": ("label_names", lambda raw: [n.strip() for n in raw.split(",") if n.strip()]),
 }
+LABEL_NAME_TASKS = ("sentiment", "overfitting")  # lessons whose numeric labels get names (LABEL_NAMES)
 # Knob -> (smallest allowed, largest allowed, what it means): checked when settings load, not deep in torch.
 RANGES = {"epochs": (1, 1000, "passes over the training data"), "batch_size": (1, 4096, "examples per step"),
           "max_length": (8, 8192, "subwords kept per example"), "subset": (1, None, "examples per split"),
@@ -118,6 +120,7 @@ class Settings:
     seed: int = 42
     mlp_epochs: int | None = None
     ensemble_size: int | None = None
+    label_names: list[str] | None = None  # names for numeric labels (0, 1, ...) in order; None: automatic
     choice: ModelChoice | None = None  # where the model really comes from (set once resolved)
     sources: dict[str, str] = field(default_factory=dict)
     knobs: tuple[str, ...] = ()  # the knobs this lesson uses, in the order they are printed
@@ -176,7 +179,8 @@ def load_settings(task: str, *, resolve: bool = True, **overrides) -> Settings:
     name, reason = choose_profile()
     base = PROFILES[name][task]
     knobs = tuple(f.name for f in fields(Settings) if f.name in base or f.name in SHOWN_ALWAYS
-                  or (f.name == "data_dir" and "dataset" in base))
+                  or (f.name == "data_dir" and "dataset" in base)
+                  or (f.name == "label_names" and task in LABEL_NAME_TASKS))
     settings = Settings(profile=name, reason=reason, task=task, knobs=knobs, **base)
 
     for var, (key, kind) in ENV_KNOBS.items():

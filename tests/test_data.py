@@ -53,16 +53,24 @@ def test_ner_truncation_is_counted_and_scored(tiny):
     assert ds.score(perfect)["recall"] == 0.0
 
 
-def test_unknown_tag_is_refused(tiny):
+def test_a_tag_train_never_had_is_kept_out_of_the_loss_and_scored_as_missed(tiny):
     _, tok = tiny
-    with pytest.raises(ValueError, match="B-PER"):
-        NERDataset(SENTENCES[:1], tok, {"O": 0, "B-ORG": 1, "I-ORG": 2}, max_length=32)
+    label2id = {"O": 0, "B-ORG": 1, "I-ORG": 2}  # from a train split without PER
+    with pytest.warns(UserWarning, match=r"no label for: B-PER \(1 word\); they are kept out of the loss"):
+        ds = NERDataset(SENTENCES[:1], tok, label2id, max_length=32)
+    assert ds.unknown_tags == {"B-PER": 1}
+    first_word = next(i for i, w in enumerate(ds.word_ids[0]) if w == 0)
+    assert ds[0]["labels"][first_word] == IGNORE  # no loss on Zanzibarovich
+    perfect = [[0 if l == IGNORE else l for l in ds[0]["labels"]]]
+    scores = ds.score(perfect)  # every known tag right, the PER entity missed
+    assert scores["precision"] == 1.0 and scores["recall"] == 0.5
 
 
 def test_label_maps_put_o_first_and_group_types():
     label2id, id2label = build_label_maps([["B-PER", "O", "I-PER", "B-LOC"]])
     assert list(label2id) == ["O", "B-LOC", "B-PER", "I-PER"]
     assert id2label[0] == "O"
+    assert list(build_label_maps([["B-person", "I-person"]])[0]) == ["O", "B-person", "I-person"]  # O always
 
 
 def test_dynamic_padding_wastes_less_than_fixed(tiny):

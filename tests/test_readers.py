@@ -1,6 +1,10 @@
 import pytest
 
-from helpers.readers import DataFormatError, iob1_to_iob2, read_conll, read_text_classification
+from pathlib import Path
+
+from helpers.readers import DataFormatError, iob1_to_iob2, read_conll, read_table, read_text_classification
+
+SHAPES = Path(__file__).resolve().parent / "data" / "shapes"
 
 
 def write(tmp_path, name, text, encoding="utf-8"):
@@ -63,7 +67,10 @@ def test_tsv_by_extension(tmp_path):
 
 
 @pytest.mark.parametrize("body, line, message", [
-    ("review,label\nfine,positive\n", 1, "missing column(s) ['text']"),
+    ("words,label\nfine,positive\n", 1, "no text column; the header has ['words', 'label']"),
+    ("text,verdict\nfine,positive\n", 1, "no label column"),
+    ("text,label\nI liked it, a lot,positive\n", 2, "3 fields where the header has 2; a text that contains a comma"),
+    ("text,label\nfine,positive\nshort\n", 3, "1 field where the header has 2"),
     ("text,label\nfine,positive\n  ,negative\n", 3, "empty text"),
     ("text,label\nfine,positive\nbad,neutral\n", 3, "unknown label 'neutral'"),
     ("text,label\nfine,\n", 2, "empty label"),
@@ -79,3 +86,64 @@ def test_csv_other_encoding_is_a_clear_error(tmp_path):
     path = write(tmp_path, "latin.csv", "text,label\nok,positive\ncaf\u00e9 au lait,positive\n", "latin-1")
     with pytest.raises(DataFormatError, match=r"latin.csv, line 3: not UTF-8"):
         read_text_classification(path)
+
+
+def test_conll_latin1_is_a_clear_error_with_file_and_line(tmp_path):
+    path = write(tmp_path, "deu.train", "Anna B-PER\n\nM\u00fcnchen B-LOC\n", "latin-1")
+    with pytest.raises(DataFormatError, match=r"deu.train, line 3: not UTF-8 text \(byte 0xfc\)"):
+        read_conll(path)
+
+
+def test_conll_iob1_original_files_and_touching_entities():
+    sents = read_conll(SHAPES / "conll2003_iob1" / "eng.train", verbose=False)
+    last = sents[-1]
+    assert last.tokens[:4] == ["Halvor", "Bank", "Norrby", "United"]
+    assert last.tags[:4] == ["B-ORG", "I-ORG", "B-ORG", "I-ORG"]  # B- between two ORGs starts the second
+    assert all(s.tags[0] != "I-PER" for s in sents)
+
+
+def test_wnut_tab_separated_with_hyphenated_types():
+    sents = read_conll(SHAPES / "wnut17" / "wnut17train.conll")
+    tags = {t for s in sents for t in s.tags}
+    assert {"B-creative-work", "I-creative-work", "B-corporation", "I-corporation", "B-person"} <= tags
+    assert sents[0].tokens[:3] == ["so", "excited", "to"] and len(sents) == 12
+
+
+def test_chinese_one_character_per_line():
+    first = read_conll(SHAPES / "chinese_bio" / "example.train")[0]
+    assert "".join(first.tokens) == "王小明在北京大学读书。"
+    assert first.tags[:5] == ["B-PER", "I-PER", "I-PER", "O", "B-ORG"]
+
+
+def test_tab_columns_keep_a_token_that_is_an_ideographic_space(tmp_path):
+    (sent,) = read_conll(write(tmp_path, "zh.txt", "\u3000\tO\n中\tB-LOC\n"))
+    assert sent.tokens == ["\u3000", "中"] and sent.tags == ["O", "B-LOC"]
+
+
+def test_glue_tsv_columns_and_a_stray_quote(tmp_path):
+    path = write(tmp_path, "train.tsv", 'sentence\tlabel\nhe said " wow \t1\nflat . \t0\n')
+    table = read_table(path)
+    assert (table.text_column, table.label_column) == ("sentence", "label")
+    assert [(e.text, e.label) for e in table.examples] == [('he said " wow', "1"), ("flat .", "0")]
+
+
+def test_glue_test_file_without_labels_is_read_only_when_asked():
+    path = SHAPES / "glue_sst2" / "test.tsv"
+    with pytest.raises(DataFormatError, match="test.tsv, line 1: .*no label column; the header has"):
+        read_table(path)
+    table = read_table(path, need_labels=False)
+    assert table.label_column is None and len(table.examples) == 8
+
+
+def test_imdb_csv_columns_quotes_and_html_breaks():
+    table = read_table(SHAPES / "imdb" / "IMDB Dataset.csv")
+    assert (table.text_column, table.label_column) == ("review", "sentiment")
+    assert table.html_breaks == 40 and not any("<br" in e.text for e in table.examples)
+    assert {e.label for e in table.examples} == {"negative", "positive"}
+    assert any(", " in e.text for e in table.examples)  # quoted commas stay in the text
+
+
+def test_named_columns_win_and_case_does_not_matter(tmp_path):
+    path = write(tmp_path, "r.csv", "Title,Review,Sentiment\nx,good film,positive\n")
+    assert read_text_classification(path)[0].text == "good film"
+    assert read_text_classification(path, text_column="title")[0].text == "x"

@@ -18,7 +18,7 @@ def test_split_words_follows_conll():
     assert split_words("Kelvane's mayor, Anna Berg-Lutz, won 2-1 on 2015-03-26!") == [
         "Kelvane", "'s", "mayor", ",", "Anna", "Berg-Lutz", ",", "won", "2-1", "on", "2015-03-26", "!"]
     assert split_words("   ") == []
-    assert split_words("東京 🙂") == ["東京", "🙂"]
+    assert split_words("東京 🙂") == ["東", "京", "🙂"]  # one Chinese character, one word (character-level NER)
 
 
 def test_tag_sentence_gives_one_known_tag_per_word(tagger):

@@ -34,7 +34,7 @@ def _bad_csv():
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "train.csv"
-        path.write_text("review,label\nlovely,positive\n")
+        path.write_text("text,label\nI liked it, a lot,positive\n")
         read_text_classification(path)
 
 
@@ -66,7 +66,8 @@ ROWS: list[tuple[str, Callable[[], None], str]] = [
     ("Unknown profile", _bad_profile, "Use KIT_PROFILE=smoke, workshop or full (or unset it)."),
     ("Bad line in your CoNLL file", _bad_conll,
      "Open the file at the line named: each line is 'token ... TAG', sentences are split by blank lines."),
-    ("Wrong columns in your CSV", _bad_csv, "Give the file a header with 'text' and 'label' columns."),
+    ("A comma inside an unquoted CSV text", _bad_csv,
+     'Quote every text that contains a comma: "I liked it, a lot",positive (pandas\' to_csv does it).'),
     ("Old tutorial code: AdamW from transformers", _old_adamw,
      "Use torch.optim.AdamW (transformers 5 removed its copy)."),
     ("Old tutorial code: .backward() on a float", _backward_on_float,

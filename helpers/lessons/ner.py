@@ -10,6 +10,7 @@ import torch
 
 from ..data import words_from_subwords
 from ..metrics import entity_spans
+from ..palette import colour_map, colour_of
 from ..readers import Sentence
 from ..train import model_device
 
@@ -46,10 +47,14 @@ class MostFrequentTag:
 # --- Tagging raw text, and showing the entities ----------------------------------------------------
 
 # Words as CoNLL-2003 writes them: "'s" apart, numbers such as 2-1 or 2015-03-26 whole,
-# hyphenated names whole, every other punctuation mark (or emoji) on its own.
-WORD_PATTERN = re.compile(r"'[sS]\b|\d+(?:[-.,:/]\d+)*|\w+(?:(?:-|'(?![sS]\b))\w+)*|[^\w\s]")
+# hyphenated names whole, every other punctuation mark (or emoji) on its own. Chinese characters
+# are one word each, as character-level corpora (People's Daily, MSRA) tag them.
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+LETTERS = rf"(?:(?![{CJK}])\w)+"  # a run of word characters, none of them Chinese
+WORD_PATTERN = re.compile(rf"[{CJK}]|'[sS]\b|\d+(?:[-.,:/]\d+)*|{LETTERS}(?:(?:-|'(?![sS]\b)){LETTERS})*|[^\w\s]")
+# CoNLL-2003's four types keep these colours; any other type set (WNUT-17's person, corporation,
+# creative-work, …) gets distinct ones from helpers.palette.
 COLOURS = {"PER": "#ffd6a5", "ORG": "#a0c4ff", "LOC": "#caffbf", "MISC": "#ffc6ff"}
-OTHER_COLOUR = "#e0e0e0"
 MAX_CHARS = 2000  # the demo's limit: enough for a paragraph, small enough to answer at once
 
 
@@ -107,11 +112,22 @@ def tag_sentences(texts: list[str], model, tokenizer, max_length: int = 128,
 
 def entities(words: list[str], tags: list[str]) -> list[tuple[str, str]]:
     """(entity text, type) for each entity in an IOB2 tag sequence."""
-    return [(" ".join(words[s:e]), kind) for kind, s, e in entity_spans(tags)]
+    return [(sentence_text(words[s:e]), kind) for kind, s, e in entity_spans(tags)]
 
 
-def _mark(text: str, kind: str) -> str:
-    colour = COLOURS.get(kind, OTHER_COLOUR)
+def entity_types(labels) -> list[str]:
+    """The entity types behind a set of tags (or a model's id2label): B-PER, I-PER, O -> ['PER']."""
+    tags = labels.values() if isinstance(labels, dict) else labels
+    return sorted({t[2:] for t in tags if t[:2] in ("B-", "I-")})
+
+
+def type_colours(kinds: list[str]) -> dict[str, str]:
+    """A colour per entity type: CoNLL's four keep theirs, any others get distinct ones, always the same."""
+    return colour_map(kinds, COLOURS)
+
+
+def _mark(text: str, kind: str, colours: dict[str, str] | None = None) -> str:
+    colour = (colours or {}).get(kind) or colour_of(kind, COLOURS)
     return (f'<mark style="background:{colour};padding:1px 4px;border-radius:4px">{html.escape(text)}'
             f' <sub style="font-size:70%;font-weight:bold">{html.escape(kind)}</sub></mark>')
 
@@ -119,23 +135,44 @@ def _mark(text: str, kind: str) -> str:
 def legend_html(kinds: list[str] | None = None) -> str:
     """One coloured chip per entity type, so the colours can be read without guessing."""
     kinds = kinds or list(COLOURS)
-    return "Legend: " + " ".join(_mark(k, k) for k in kinds)
+    colours = type_colours(kinds)
+    return "Legend: " + " ".join(_mark(k, k, colours) for k in kinds)
 
 
-def highlight_html(words: list[str], tags: list[str]) -> str:
-    """The words as HTML with every entity marked in its type's colour, followed by a legend."""
+def highlight_html(words: list[str], tags: list[str], kinds: list[str] | None = None) -> str:
+    """The words as HTML with every entity marked in its type's colour, followed by a legend.
+
+    `kinds` are all the types the model knows (entity_types(model.config.id2label)): the legend shows
+    them and each gets its own colour. Without it, CoNLL's four and the types found here are shown.
+    """
     spans = {s: (kind, e) for kind, s, e in entity_spans(tags)}
+    kinds = list(kinds or COLOURS)
+    kinds += sorted({k for k, _ in spans.values()} - set(kinds))
+    colours = type_colours(kinds)
     parts, i = [], 0
     while i < len(words):
         if i in spans:
             kind, end = spans[i]
-            parts.append(_mark(" ".join(words[i:end]), kind))
+            parts.append(_mark(sentence_text(words[i:end]), kind, colours))
             i = end
         else:
             parts.append(html.escape(words[i]))
             i += 1
-    extra = sorted({k for k, _ in spans.values()} - set(COLOURS))
-    return f'<p style="line-height:2">{" ".join(parts)}</p><p>{legend_html(list(COLOURS) + extra)}</p>'
+    text = ("" if all(len(w) == 1 and _is_cjk(w) for w in words) else " ").join(parts)
+    return f'<p style="line-height:2">{text}</p><p>{legend_html(kinds)}</p>'
+
+
+def _is_cjk(word: str) -> bool:
+    return bool(re.fullmatch(f"[{CJK}]+", word))
+
+
+def sentence_text(tokens: list[str]) -> str:
+    """A sentence's words back as raw text: Chinese characters without spaces, other words with them."""
+    out = ""
+    for i, word in enumerate(tokens):
+        glue = "" if i == 0 or (_is_cjk(word) and _is_cjk(tokens[i - 1])) else " "
+        out += glue + word
+    return out
 
 
 def _message(text: str) -> str:
@@ -156,7 +193,7 @@ def demo_response(text: str, model, tokenizer, max_chars: int = MAX_CHARS) -> st
     words, tags = [w for w, _ in pairs], [t for _, t in pairs]
     found = entities(words, tags)
     summary = f"{len(found)} entit{'y' if len(found) == 1 else 'ies'} found in {len(words)} words."
-    return highlight_html(words, tags) + _message(summary)
+    return highlight_html(words, tags, entity_types(model.config.id2label)) + _message(summary)
 
 
 def ner_demo(model, tokenizer, example: str = "Marguerite Oyelaran opened a library in Kelvane on Tuesday ."):

@@ -15,6 +15,7 @@ import torch
 from tqdm.auto import tqdm
 
 from ..models import quiet_transformers
+from ..palette import colour_map
 from ..readers import Example
 from ..train import model_device
 
@@ -69,13 +70,19 @@ def review_verdict(text: str, predict: Callable[[list[str]], pd.DataFrame]) -> t
     return " ".join([verdict, *notes]), probs
 
 
+# Sentiment names keep their colours (red to green); any other label set gets distinct ones.
+LABEL_COLOURS = {"very negative": "#a94442", "negative": "#d9534f", "neutral": "#9e9e9e", "positive": "#5cb85c",
+                 "very positive": "#3c763d"}
+
+
 def verdict_html(message: str, probs: dict[str, float]) -> str:
     """The box's picture: one bar per label, widths in proportion to the probabilities."""
-    colours = {"negative": "#d9534f", "positive": "#5cb85c"}
+    colours = colour_map(list(probs), LABEL_COLOURS)
+    width = max([90] + [8 * len(label) for label in probs])
     bars = "".join(
-        f"<div style='margin:2px 0'><span style='display:inline-block;width:90px'>{html.escape(label)}</span>"
+        f"<div style='margin:2px 0'><span style='display:inline-block;width:{width}px'>{html.escape(label)}</span>"
         f"<span style='display:inline-block;height:14px;width:{300 * p:.0f}px;"
-        f"background:{colours.get(label, '#5b8def')}'></span> {p:.1%}</div>" for label, p in probs.items())
+        f"background:{colours[label]}'></span> {p:.1%}</div>" for label, p in probs.items())
     return f"<div>{html.escape(message)}</div>{bars}"
 
 
@@ -106,14 +113,25 @@ def fit_bag_of_words(train: Sequence[Example], seed: int = 42):
 
 
 def top_words(pipeline, n: int = 8) -> pd.DataFrame:
-    """The n features that push hardest towards each side, with their weights."""
+    """The n features that push hardest towards each class, with their weights.
+
+    Two classes share one weight vector (negative weights push towards the first); with more
+    classes each has its own, and its column lists the words with its largest weights.
+    """
     vectorizer, classifier = pipeline.steps[0][1], pipeline.steps[-1][1]
-    names, weights = vectorizer.get_feature_names_out(), classifier.coef_[0]
-    order = np.argsort(weights)
-    negative, positive = classifier.classes_[0], classifier.classes_[1]
-    return pd.DataFrame({f"towards {negative}": names[order[:n]], "weight ": weights[order[:n]].round(2),
-                         f"towards {positive}": names[order[::-1][:n]],
-                         "weight": weights[order[::-1][:n]].round(2)})
+    names, classes = vectorizer.get_feature_names_out(), classifier.classes_
+    if len(classes) == 2:
+        weights = classifier.coef_[0]
+        order = np.argsort(weights)
+        return pd.DataFrame({f"towards {classes[0]}": names[order[:n]], "weight ": weights[order[:n]].round(2),
+                             f"towards {classes[1]}": names[order[::-1][:n]],
+                             "weight": weights[order[::-1][:n]].round(2)})
+    columns = {}
+    for label, weights in zip(classes, classifier.coef_):
+        order = np.argsort(weights)[::-1][:n]
+        columns[f"towards {label}"] = names[order]
+        columns[f"weight ({label})"] = weights[order].round(2)
+    return pd.DataFrame(columns)
 
 
 def confident_mistakes(texts: Sequence[str], gold: Sequence[str], predicted: Sequence[str],
@@ -125,22 +143,23 @@ def confident_mistakes(texts: Sequence[str], gold: Sequence[str], predicted: Seq
     return wrong.sort_values("confidence", ascending=False).head(n).reset_index(drop=True)
 
 
-def plot_confidence(confidence: Sequence[float], correct: Sequence[bool], bins: int = 20):
+def plot_confidence(confidence: Sequence[float], correct: Sequence[bool], bins: int = 20, n_classes: int = 2):
     """Where the winning probability falls, for right and for wrong predictions.
 
     Each group is drawn as a share of its own size, so a dozen mistakes are as visible as a
-    thousand right answers: if the wrong ones sit further left, the model knows when it is unsure.
+    thousand right answers. The winner of k classes has at least 1/k, so the axis starts there.
     """
     import matplotlib.pyplot as plt
 
     confidence, correct = np.asarray(confidence, dtype=float), np.asarray(correct, dtype=bool)
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
-    edges = np.linspace(0.5, 1.0, bins + 1)
+    low = 1 / max(n_classes, 2)
+    edges = np.linspace(low, 1.0, bins + 1)
     for group, name, color in [(correct, "correct", "#5cb85c"), (~correct, "wrong", "#d9534f")]:
         if group.any():
             ax.hist(confidence[group], bins=edges, weights=np.full(group.sum(), 100 / group.sum()), alpha=0.6,
                     color=color, label=f"{name} ({group.sum()} review{'' if group.sum() == 1 else 's'})")
-    ax.set(xlabel="probability the model gave its predicted label (0.5 to 1)",
+    ax.set(xlabel=f"probability the model gave its predicted label ({low:.2g} to 1)",
            ylabel="% of the group's reviews", title="How sure was the model, when right and when wrong?")
     ax.legend()
     fig.tight_layout()
@@ -164,6 +183,20 @@ PROBES = [
     ("It looks cheap, yet it works perfectly.", "positive", "contrast"),
     ("The reviews were awful, but I loved every minute.", "positive", "contrast"),
 ]
+
+
+def probe_skip_reason(labels: Sequence[str]) -> str | None:
+    """Why the probes cannot score a model with these labels, or None if they can.
+
+    Each probe is clearly negative or clearly positive, so they need both names among the labels;
+    a third class such as neutral does no harm (choosing it is simply wrong).
+    """
+    missing = [name for name in ("negative", "positive") if name not in labels]
+    if not missing:
+        return None
+    return (f"The probes are skipped: they expect the labels 'negative' and 'positive', and this data's labels "
+            f"are {', '.join(map(repr, labels))}. If some of yours mean negative and positive, name them so "
+            "with LABEL_NAMES in the parameters cell.")
 
 
 def probe_table(predict: Callable[[list[str]], pd.DataFrame], baseline=None) -> pd.DataFrame:
