@@ -175,6 +175,16 @@ def _save_atomic(state: dict, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def describe_epoch(row: dict) -> str:
+    """One epoch's row as a learner reads it: plain numbers, the learning rate in e-notation."""
+    parts = [f"{k} {float(v):.4f}" for k, v in row.items() if k not in ("epoch", "lr", "seconds")]
+    if "lr" in row:
+        parts.append(f"lr {float(row['lr']):.1e}")
+    if "seconds" in row:
+        parts.append(f"{float(row['seconds']):.1f} s")
+    return " · ".join(parts)
+
+
 def fit(model, train_loader, valid_loader, *, epochs: int = 3, lr: float = 5e-5,
         weight_decay: float = 0.01, warmup: float = 0.1, grad_accum: int = 1,
         max_grad_norm: float | None = 1.0, metric_fn: MetricFn | None = None,
@@ -257,8 +267,7 @@ def fit(model, train_loader, valid_loader, *, epochs: int = 3, lr: float = 5e-5,
                 bad_epochs += 1
             stopped = patience is not None and bad_epochs >= patience
             if progress:
-                shown = {k: round(v, 4) for k, v in row.items() if k not in ("epoch", "lr")}
-                print(f"epoch {epoch + 1}/{epochs}: {shown}")
+                print(f"epoch {epoch + 1}/{epochs}: " + describe_epoch(row))
             if ckpt and main_process:
                 _save_atomic({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                               "scheduler": scheduler.state_dict(), "history": rows, "epoch": epoch + 1,

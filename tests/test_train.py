@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 
@@ -167,3 +168,11 @@ def test_the_schedule_is_written_once():
         for path in (REPO_ROOT / folder).rglob("*.py"):
             text = path.read_text(encoding="utf-8")
             assert "LambdaLR" not in text and "lr_scheduler" not in text, path.relative_to(REPO_ROOT)
+
+
+def test_the_epoch_log_shows_plain_numbers_and_a_readable_learning_rate():
+    from helpers.train import describe_epoch
+
+    line = describe_epoch({"epoch": 1, "train_loss": np.float64(0.51234), "f1": np.float64(0.0),
+                           "lr": 5e-5, "seconds": 1.234})
+    assert "np.float64" not in line and "lr 5.0e-05" in line and "train_loss 0.5123" in line and "1.2 s" in line

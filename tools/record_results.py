@@ -23,6 +23,7 @@ BLOCK = re.compile(r"<!-- measured:(?P<name>[\w.-]+) -->\n.*?<!-- /measured -->"
 
 # Besides its headline, the numbers each lesson's table shows: (column, dotted key in its metrics).
 SHOWN = {
+    "01_data_processing": [("padding share, fixed", "padding_share_fixed"), ("subwords per sentence", "subwords_per_sentence")],
     "02_ner_fine_tuning": [("test F1, Trainer", "trainer_test.f1"), ("baseline F1", "baseline_test.f1")],
     "03_sentiment_analysis": [("bag of words", "bow_test_accuracy"), ("probes right", "probes_right"),
                               ("int8 accuracy", "int8_accuracy")],
