@@ -176,3 +176,12 @@ def test_the_epoch_log_shows_plain_numbers_and_a_readable_learning_rate():
     line = describe_epoch({"epoch": 1, "train_loss": np.float64(0.51234), "f1": np.float64(0.0),
                            "lr": 5e-5, "seconds": 1.234})
     assert "np.float64" not in line and "lr 5.0e-05" in line and "train_loss 0.5123" in line and "1.2 s" in line
+
+
+def test_fused_adamw_only_where_this_torch_has_it(monkeypatch):
+    from helpers import train
+
+    monkeypatch.setattr(train.torch, "__version__", "2.2.0+cpu")
+    assert not train.fused_adamw(torch.device("cpu")) and train.fused_adamw(torch.device("cuda"))
+    monkeypatch.setattr(train.torch, "__version__", "2.13.0")
+    assert train.fused_adamw(torch.device("cpu")) and not train.fused_adamw(torch.device("mps"))
