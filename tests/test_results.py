@@ -24,3 +24,12 @@ def test_a_hand_edited_number_is_caught(tmp_path, monkeypatch):
     assert "| smoke | x | d | 57 s | 0.335 |" in page.read_text() and record_results.stale_blocks(runs) == []
     page.write_text(page.read_text().replace("0.335", "0.341"))
     assert record_results.stale_blocks(runs) == ["page.md"]
+
+
+def test_each_recorded_run_says_when_where_and_with_which_model():
+    runs = json.loads(record_results.RESULTS.read_text())
+    assert runs, "docs/results.json holds no run"
+    for name, run in runs.items():
+        assert run["date"] and run["machine"] and run["lessons"], name
+        for lesson, row in run["lessons"].items():
+            assert row["seconds"] > 0 and row["model"], (name, lesson)

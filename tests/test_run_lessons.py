@@ -43,6 +43,9 @@ def test_key_metric_reads_the_lesson_run_file(tmp_path, monkeypatch):
     assert run_lessons.key_metric("03_missing", since=0) == "—"
     (tmp_path / "runs" / "02_x" / "metrics.json").write_text(json.dumps({"metrics": {"test": {"f1": 0.25}}}))
     assert run_lessons.key_metric("02_x", since=0) == "test_f1 0.250"
+    (tmp_path / "runs" / "02_x" / "metrics.json").write_text(
+        json.dumps({"metrics": {}, "headline": {"name": "remedies that helped, of 10", "value": 7}}))
+    assert run_lessons.key_metric("02_x", since=0) == "remedies that helped, of 10 7"  # a count, not 7.000
 
 
 def test_executed_notebooks_and_html_carry_their_figures_even_with_agg_inherited(tmp_path, monkeypatch):

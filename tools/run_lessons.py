@@ -33,6 +33,11 @@ def lesson_record(lesson: str, since: float) -> dict | None:
     return json.loads(path.read_text())
 
 
+def _number(value) -> str:
+    """A count as a count, a score with three decimals."""
+    return str(value) if isinstance(value, int) else f"{value:.3f}"
+
+
 def key_metric(lesson: str, since: float) -> str:
     """The lesson's headline number, if it wrote runs/<lesson>/metrics.json during this run."""
     data = lesson_record(lesson, since)
@@ -45,9 +50,9 @@ def key_metric(lesson: str, since: float) -> str:
     for name in KEY_METRICS:
         value = flat.get(name)
         if isinstance(value, dict) and "name" in value:  # {"name": ..., "value": ...}
-            return f"{value['name']} {value['value']:.3f}"
+            return f"{value['name']} {_number(value['value'])}"
         if isinstance(value, (int, float)):
-            return f"{name} {value:.3f}"
+            return f"{name} {_number(value)}"
     return "—"
 
 
