@@ -205,6 +205,9 @@ def load_settings(task: str, *, resolve: bool = True, **overrides) -> Settings:
     if resolve and "model" in knobs:
         settings.choice = resolve_model(settings.model)
         settle_for_model(settings, settings.choice.pretrained)
+        if settings.choice.source in ("pip", "fallback") and settings.choice.label != settings.choice.requested:
+            used = f"not available here: {settings.choice.label} stands in (see Model: above)"
+            settings.sources["model"] = "; ".join(filter(None, [settings.sources.get("model"), used]))
     if resolve and settings.dataset:
         resolve_dataset(settings)
     for key in knobs:

