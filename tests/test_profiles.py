@@ -152,3 +152,9 @@ def test_the_model_line_says_when_a_stand_in_is_used(monkeypatch):
     assert "distilbert" in model_line(s) and "all-MiniLM-L6-v2 (from PyPI) stands in" in model_line(s)
     monkeypatch.setattr(profiles, "resolve_model", lambda name, **kw: models.ModelChoice(name, "/x", "hub", True, ""))
     assert "stands in" not in model_line(load_settings("ner"))
+
+
+def test_no_note_where_both_model_kinds_get_the_same_value():
+    s = profiles.Settings(profile="smoke", reason="test", task="ner", epochs=ByModel(3, 3), lr=ByModel(1e-4, 1e-3))
+    profiles.settle_for_model(s, pretrained=True)
+    assert s.epochs == 3 and "epochs" not in s.sources and "random-init: 0.001" in s.sources["lr"]

