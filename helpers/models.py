@@ -107,14 +107,28 @@ def find_in_cache(name: str) -> str | None:
     return str(Path(hit).parent) if isinstance(hit, str) else None
 
 
+def local_folder(name: str) -> Path | None:
+    """The folder `name` names, read from the current folder or else from the kit's root (so
+    `KIT_MODEL=build/...` works from a notebook too); None for a Hub id. A name that can only be a
+    path (`./x`, `/x`, `~/x`, `a/b/c`) but names no folder is an error, not a silent fallback."""
+    path = Path(name).expanduser()
+    for candidate in (path, REPO_ROOT / path):
+        if candidate.is_dir():
+            return candidate
+    if name.startswith((".", "/", "~")) or name.count("/") > 1 or "\\" in name:
+        raise FileNotFoundError(f"model folder {name!r} does not exist: looked in {Path.cwd()} and in the kit's "
+                                f"folder {REPO_ROOT}. Check the path, or give a Hub id such as 'org/model'.")
+    return None
+
+
 def resolve_model(name: str | None, *, check_hub: bool = True) -> ModelChoice:
     """Pick the model in this order: a local folder, the HF cache, the Hub, the encoder fetched
     from PyPI, the tiny fallback. Asking for `kit-tiny` by name skips straight to the last."""
     name = name or TINY
     if name == TINY:
         return ModelChoice(name, str(tiny_model_dir()), "fallback", False, f"asked for by name: {TINY_NOTE}.")
-    if Path(name).expanduser().is_dir():
-        folder = Path(name).expanduser()
+    folder = local_folder(name)
+    if folder is not None:
         tiny = (folder / TINY_MARKER).exists()
         if (folder / SHAPE_MARKER).exists():  # trained with the pretrained recipe, so its time is the real one's
             shape = (folder / SHAPE_MARKER).read_text().strip()

@@ -216,3 +216,16 @@ def test_a_model_in_a_real_shape_is_timed_like_it_and_says_its_scores_mean_nothi
     choice = models.resolve_model(str(folder))
     assert choice.pretrained and choice.timing_only  # the pretrained recipe, so the time is the real one's
     assert "scores mean nothing" in str(choice) and "pretrained," not in str(choice)
+
+
+def test_a_model_folder_is_found_from_the_kit_root_and_a_missing_one_is_named(tmp_path, monkeypatch):
+    from helpers.models import local_folder
+
+    monkeypatch.setattr(models, "REPO_ROOT", tmp_path)
+    (tmp_path / "build" / "shape" / "m").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "build")  # a notebook runs in its own folder, not the kit's root
+    assert local_folder("build/shape/m") == tmp_path / "build" / "shape" / "m"
+    assert local_folder("distilbert/distilbert-base-uncased") is None  # a Hub id
+    for missing in ("build/shape/nope", "./my-bert", "/no/such/folder"):
+        with pytest.raises(FileNotFoundError, match="does not exist"):
+            local_folder(missing)
