@@ -27,6 +27,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
+from helpers.models import TINY  # noqa: E402 - after the path is set
 
 METHODS = ("naive", "fit", "trainer")
 VARIANTS = ("fit-grouped", "trainer-grouped", "fit-last", "fit-f1")
@@ -118,11 +119,11 @@ def run_method(method: str, args) -> dict:
             "sentences_per_s": round(args.epochs * len(train_ds) / seconds, 1),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "f1": round(valid_ds.score(outputs)["f1"], 4),
-            "model": {"fallback": "kit-tiny (offline fallback)", "local": Path(choice.requested).name}.get(
+            "model": {"fallback": f"{TINY} (offline fallback)", "local": Path(choice.requested).name}.get(
                 choice.source, choice.requested)}
 
 
-def inference_latency(model_name: str = "kit-tiny", repeats: int = 3) -> list[dict]:
+def inference_latency(model_name: str = TINY, repeats: int = 3) -> list[dict]:
     """Milliseconds per sentence for tag_sentence / predict_sentiment, one at a time and batched."""
     from helpers.env import REPO_ROOT, seed_everything
     from helpers.models import load_model, load_tokenizer, resolve_model
@@ -197,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--method", choices=METHODS + VARIANTS, help="(internal) run one method, print JSON")
     parser.add_argument("--methods", nargs="+", choices=METHODS + VARIANTS, default=list(METHODS))
-    parser.add_argument("--model", default="kit-tiny", help="a model name or a local folder")
+    parser.add_argument("--model", default=TINY, help="a model name or a local folder")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--lr", type=float, default=1e-3)
