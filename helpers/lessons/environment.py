@@ -76,6 +76,18 @@ ROWS: list[tuple[str, Callable[[], None], str]] = [
 ]
 
 
+def _readable(message: str) -> str:
+    """One line, without this machine's folders (they mean nothing on the learner's screen)."""
+    import sys
+    import tempfile
+
+    from ..env import REPO_ROOT
+
+    for folder, name in [(str(REPO_ROOT), "<kit>"), (sys.prefix, "<python>"), (tempfile.gettempdir(), "<tmp>")]:
+        message = message.replace(folder.rstrip("/") + "/", name + "/")
+    return " ".join(message.split())
+
+
 def troubleshooting_table(rows=ROWS) -> pd.DataFrame:
     """Run each trigger and record the message it really gives today."""
     records = []
@@ -84,6 +96,6 @@ def troubleshooting_table(rows=ROWS) -> pd.DataFrame:
             trigger()
             message = "(no error on this machine)"
         except Exception as err:  # noqa: BLE001 - the message is what we want
-            message = f"{type(err).__name__}: {err}"
+            message = _readable(f"{type(err).__name__}: {err}")
         records.append({"if you see": problem, "the message reads": message, "do this": fix})
     return pd.DataFrame(records)
