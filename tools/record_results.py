@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script from anywhere
+from helpers.models import SHAPE_MARKER  # noqa: E402 - after the path is set
 RESULTS = ROOT / "docs" / "results.json"
 DOCUMENTS = [*sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")), ROOT / "README.md", ROOT / "docs" / "INSTRUCTORS.md"]
 BLOCK = re.compile(r"<!-- measured:(?P<name>[\w.-]+) -->\n.*?<!-- /measured -->", re.S)
@@ -40,6 +42,14 @@ def describe_machine() -> str:
     return f"{os.cpu_count()} CPU cores ({platform.machine()}), {gpu}, torch {torch.__version__}"
 
 
+def _no_path(model: str) -> str:
+    """A model given as a folder is recorded by the folder's name: this machine's paths mean nothing elsewhere."""
+    if not model.startswith(("/", "~", ".")):
+        return model
+    name = Path(model).name
+    return f"{name} shape, random weights" if (Path(model).expanduser() / SHAPE_MARKER).exists() else name
+
+
 def collect(folder: Path) -> dict:
     """One run folder as a results entry: when, where, with which model, and each lesson's numbers."""
     rows = json.loads((folder / "timings.json").read_text())
@@ -48,7 +58,7 @@ def collect(folder: Path) -> dict:
         record = row.get("record") or {}
         lessons[Path(row["notebook"]).stem] = {
             "seconds": row["seconds"], "peak_mb": row["peak_mb"], "status": row["status"],
-            "model": record.get("model", "—"), "data": record.get("data", "—"),
+            "model": _no_path(record.get("model") or "—"), "data": record.get("data", "—"),
             "headline": record.get("headline"), "metrics": record.get("metrics", {})}
     models = sorted({v["model"] for v in lessons.values() if v["model"] != "—"})
     return {"profile": rows[0]["profile"], "date": time.strftime("%Y-%m-%d", time.localtime((folder / "timings.json").stat().st_mtime)),
