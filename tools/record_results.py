@@ -56,9 +56,12 @@ def collect(folder: Path) -> dict:
     lessons = {}
     for row in rows:
         record = row.get("record") or {}
+        model = _no_path(record.get("model") or "—")
+        if model.endswith("shape, random weights") and not row["status"].startswith("timing only"):
+            row = {**row, "status": "timing only: random weights"}  # its scores mean nothing, whatever they are
         lessons[Path(row["notebook"]).stem] = {
             "seconds": row["seconds"], "peak_mb": row["peak_mb"], "status": row["status"],
-            "model": _no_path(record.get("model") or "—"), "data": record.get("data", "—"),
+            "model": model, "data": record.get("data", "—"),
             "headline": record.get("headline"), "metrics": record.get("metrics", {})}
     models = sorted({v["model"] for v in lessons.values() if v["model"] != "—"})
     return {"profile": rows[0]["profile"], "date": time.strftime("%Y-%m-%d", time.localtime((folder / "timings.json").stat().st_mtime)),
