@@ -13,6 +13,6 @@ from .models import fetch_pip_encoder, load_model, load_tokenizer, resolve_model
 from .plots import plot_confusion, plot_history
 from .profiles import load_settings
 from .readers import DataFormatError, read_conll, read_text_classification
-from .train import evaluate, fit, train_epoch
+from .train import evaluate, fit, history_table, train_epoch
 
 __version__ = "0.1.0"

@@ -192,6 +192,12 @@ def describe_epoch(row: dict) -> str:
     return " · ".join(parts)
 
 
+def history_table(history: pd.DataFrame, precision: int = 4):
+    """fit's history for display: scores to `precision` decimals, the learning rate in e-notation
+    (rounding would show 5e-05 as 0.0)."""
+    return history.style.format(precision=precision, formatter={"lr": "{:.1e}", "seconds": "{:.1f}"})
+
+
 def fit(model, train_loader, valid_loader, *, epochs: int = 3, lr: float = 5e-5,
         weight_decay: float = 0.01, warmup: float = 0.1, grad_accum: int = 1,
         max_grad_norm: float | None = 1.0, metric_fn: MetricFn | None = None,

@@ -185,3 +185,12 @@ def test_fused_adamw_only_where_this_torch_has_it(monkeypatch):
     assert not train.fused_adamw(torch.device("cpu")) and train.fused_adamw(torch.device("cuda"))
     monkeypatch.setattr(train.torch, "__version__", "2.13.0")
     assert train.fused_adamw(torch.device("cpu")) and not train.fused_adamw(torch.device("mps"))
+
+
+def test_the_history_table_shows_the_learning_rate_not_zero():
+    import pandas as pd
+
+    from helpers import history_table
+
+    html = history_table(pd.DataFrame({"epoch": [1], "f1": [0.51234], "lr": [5e-5], "seconds": [1.234]})).to_html()
+    assert "5.0e-05" in html and "0.5123" in html and "1.2" in html
