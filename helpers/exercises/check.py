@@ -206,6 +206,9 @@ def _show(text: str) -> None:
         display(Markdown(text))
 
 
+KINDS = ("compute", "predict", "drill")  # work something out; predict, then run; repair broken code
+
+
 class Exercise:
     """One exercise: check(answer, *context) names the slip, hint() grows more specific with each
     call, solution() shows the tested reference code.
@@ -218,8 +221,13 @@ class Exercise:
     def __init__(self, name: str, title: str, *, form: str, judge: Callable[..., str | None],
                  solution: Callable, hints: Sequence[str], note: str = "", function: bool = False,
                  shown_name: str | None = None, explain: Callable[..., str] | None = None,
-                 inputs: Callable[..., dict] | None = None):
+                 inputs: Callable[..., dict] | None = None, objectives: Sequence[int] = (),
+                 kind: str = "compute"):
+        if kind not in KINDS:
+            raise ValueError(f"exercise {name}: kind {kind!r} is not one of {', '.join(KINDS)}")
         self.name, self.title, self.form = name, title, form
+        # Which of the lesson's "You will learn to" bullets (1-based) this exercise exercises, and its kind.
+        self.objectives, self.kind = tuple(objectives), kind
         self.judge, self.reference = judge, solution
         self.hints, self.note = list(hints), note
         self.function, self.shown_name, self.explain, self.inputs = function, shown_name, explain, inputs
