@@ -1,9 +1,11 @@
-"""Lesson 01's exercises: each way of getting align_labels or the padding share wrong is named."""
+"""Lesson 01's exercises: new test names, IOB1 to IOB2, align_labels and the predicted padding; each slip named."""
 import numpy as np
 import torch
 
-from helpers.exercises.lesson01 import ALIGN_CASES, q1, q2
 from helpers.data import align_labels
+from helpers.exercises.lesson01 import (ALIGN_CASES, IOB_CASES, fixed_padding_waste, q1, q2, q3, q4,
+                                       to_iob2, unseen_share)
+from helpers.readers import Sentence, iob1_to_iob2
 
 
 def loop_version(word_ids, word_labels):
@@ -17,16 +19,16 @@ def loop_version(word_ids, word_labels):
 
 
 def named(fn):
-    verdict = q1.verdict(fn)
+    verdict = q3.verdict(fn)
     assert not verdict.correct, verdict
     return verdict
 
 
 def test_right_answers_in_any_container():
-    assert q1.verdict(align_labels).correct
-    assert q1.verdict(loop_version).correct
-    assert q1.verdict(lambda ids, labels: tuple(loop_version(ids, labels))).correct
-    assert q1.verdict(lambda ids, labels: torch.tensor(loop_version(ids, labels), dtype=torch.long)).correct
+    assert q3.verdict(align_labels).correct
+    assert q3.verdict(loop_version).correct
+    assert q3.verdict(lambda ids, labels: tuple(loop_version(ids, labels))).correct
+    assert q3.verdict(lambda ids, labels: torch.tensor(loop_version(ids, labels), dtype=torch.long)).correct
 
 
 def test_the_cases_cover_pieces_specials_and_truncation():
@@ -108,23 +110,95 @@ def test_broken_functions_and_non_functions():
     assert named(lambda ids, labels: 5).slips == ("not_a_list",)
 
 
-MASK = torch.tensor([[1, 1, 1, 1, 1, 1], [1, 1, 1, 0, 0, 0]])   # 3 of 12 slots are padding
+
+# --- Exercise 1: new names in the test split --------------------------------------------------------
+
+TRAIN = [Sentence(["Anna", "met", "Bo", "Lund"], ["B-PER", "O", "B-PER", "I-PER"]),
+         Sentence(["Oslo", "won"], ["B-ORG", "O"])]
+TEST = [Sentence(["Anna", "and", "Cy", "Dee"], ["B-PER", "O", "B-PER", "I-PER"]),     # Anna seen, Cy Dee new
+        Sentence(["Cy", "Dee", "in", "Oslo"], ["B-PER", "I-PER", "O", "B-LOC"]),      # Cy Dee again; Oslo as LOC
+        Sentence(["Eve"], ["B-PER"])]                                                   # new
 
 
-def test_padding_share_within_the_stated_tolerance():
-    for answer in (0.25, 0.254, 0.246, torch.tensor(0.25), np.float32(0.25), 1 - MASK.float().mean()):
-        assert q2.verdict(answer, MASK).correct, answer
-    assert "±0.005" in q2.form
-    assert not q2.verdict(0.256, MASK).correct
-
-
-def test_padding_share_slips():
-    cases = {"real_share": MASK.float().mean(), "percent": 25, "per_real": 3 / 9, "specials": 7 / 12,
-             "first_row": 0.0, "pad_count": 3, "real_count": 9, "total": 12, "range": 1.5, "off": 0.4,
-             "per_row": 1 - MASK.float().mean(1), "text": "0.25"}
+def test_unseen_share_right_and_slips():
+    truth = unseen_share(TRAIN, TEST)
+    assert truth == 3 / 5   # Cy Dee twice and Eve are new; Anna and Oslo (as text) were seen
+    for answer in (truth, torch.tensor(truth), np.float64(truth), truth + 5e-4):
+        assert q1.verdict(answer, TRAIN, TEST).correct, answer
+    cases = {"seen_share": 2 / 5, "percent": 60, "count": 3, "distinct": 2 / 4, "typed": 4 / 5,
+             "words": 7 / 9, "range": 1.5, "off": 0.1, "text": "0.6"}
     messages = set()
     for slip, answer in cases.items():
-        verdict = q2.verdict(answer, MASK)
+        verdict = q1.verdict(answer, TRAIN, TEST)
         assert verdict.slips == (slip,), (slip, verdict.message)
         messages.add(verdict.message)
     assert len(messages) == len(cases)
+
+
+# --- Exercise 2: IOB1 to IOB2 -------------------------------------------------------------------------
+
+def test_iob2_reference_is_the_readers_and_covers_the_three_edge_cases():
+    for tags in IOB_CASES:
+        assert to_iob2(tags) == iob1_to_iob2(tags)[0]
+    assert to_iob2(["I-ORG", "B-ORG"]) == ["B-ORG", "B-ORG"]          # touching entities stay two
+    assert to_iob2(["O", "I-LOC"]) == ["O", "B-LOC"]                  # an I- after O starts one
+    assert to_iob2(["I-PER", "I-LOC"]) == ["B-PER", "B-LOC"]          # a type change starts one
+    assert q2.verdict(to_iob2).correct
+    assert q2.verdict(lambda tags: iob1_to_iob2(tags)[0]).correct
+    assert q2.verdict(lambda tags: tuple(to_iob2(tags))).correct
+
+
+def test_iob2_slips():
+    def after_o_missed(tags):
+        out = []
+        for tag in tags:
+            prev = out[-1] if out else "O"
+            out.append("B-" + tag[2:] if tag.startswith("I-") and prev != "O" and prev[2:] != tag[2:] else tag)
+        return out
+
+    def type_change_missed(tags):
+        out = []
+        for tag in tags:
+            prev = out[-1] if out else "O"
+            out.append("B-" + tag[2:] if tag.startswith("I-") and prev == "O" else tag)
+        return out
+
+    def every_i(tags):
+        return ["B-" + t[2:] if t.startswith("I-") else t for t in tags]
+
+    def merges_touching(tags):
+        out = to_iob2(tags)
+        return [("I-" + t[2:]) if t.startswith("B-") and i and out[i - 1][2:] == t[2:] else t
+                for i, t in enumerate(out)]
+
+    def stub(tags):
+        out = []
+        return out
+
+    expected = {after_o_missed: ("after_o",), type_change_missed: ("type_change",), every_i: ("every_i",),
+                merges_touching: ("merged_b",), stub: ("stub",), (lambda tags: None): ("none",),
+                (lambda tags: tags): ("unchanged",)}
+    for fn, slips in expected.items():
+        verdict = q2.verdict(fn)
+        assert not verdict.correct and verdict.slips == slips, (slips, verdict.message)
+    assert q2.verdict(["B-PER"]).slips == ("not_a_function",)
+
+
+# --- Exercise 4 (predict): padding to a fixed length ---------------------------------------------------
+
+LENGTHS = [20, 30, 10, 20]   # mean 20 of 128 slots: 0.84375 is padding
+
+
+def test_padding_prediction_within_its_tolerance():
+    truth = fixed_padding_waste(LENGTHS, 128)
+    assert abs(truth - (1 - 20 / 128)) < 1e-12
+    assert q4.kind == "predict" and "±0.05" in q4.form
+    for answer in (0.84, 0.8, 0.89, torch.tensor(0.85)):
+        verdict = q4.verdict(answer, LENGTHS, 128)
+        assert verdict.correct and "You predicted" in verdict.message, answer
+    cases = {"real_share": 0.16, "percent": 84, "range": 1.2, "off": 0.5, "text": "0.84"}
+    for slip, answer in cases.items():
+        verdict = q4.verdict(answer, LENGTHS, 128)
+        assert verdict.slips == (slip,), (slip, verdict.message)
+    assert "less than you thought" in q4.verdict(0.5, LENGTHS, 128).message
+    assert "more than you thought" in q4.verdict(0.5, [100, 120], 128).message
