@@ -1,10 +1,13 @@
-"""Lesson 00's parameter count: right for any model, and each common slip gets its own message."""
+"""Lesson 00's exercises: settings, the parameter count (any model), the embedding share and the autocast dtypes
+(predicted), and the AdamW drill; right answers pass and each common slip gets its own message."""
 import numpy as np
 import pytest
 import torch
 from transformers import BertConfig, BertForTokenClassification
 
-from helpers.exercises.lesson00 import parameter_count, q1
+from helpers.exercises.lesson00 import (autocast_dtypes, embedding_share, make_optimizer, own_settings,
+                                       parameter_count, q1, q2, q3, q4, q5)
+from helpers.profiles import load_settings
 from helpers.models import load_model
 
 LABELS = {"O": 0, "B-PER": 1, "I-PER": 2}
@@ -23,7 +26,7 @@ def model(request, tiny):
 
 
 def slips_of(answer, model):
-    verdict = q1.verdict(answer, model)
+    verdict = q2.verdict(answer, model)
     assert not verdict.correct, verdict
     return verdict
 
@@ -32,7 +35,7 @@ def test_the_count_is_accepted_in_any_numeric_form(model):
     truth = sum(p.numel() for p in model.parameters() if p.requires_grad)
     assert parameter_count(model) == truth == model.num_parameters(only_trainable=True)
     for answer in (truth, float(truth), np.int64(truth), torch.tensor(truth)):
-        assert q1.verdict(answer, model).correct, answer
+        assert q2.verdict(answer, model).correct, answer
 
 
 def test_each_slip_is_named(model):
@@ -57,7 +60,7 @@ def test_frozen_parameters_are_not_trainable(model):
         p.requires_grad = False
     everything = sum(p.numel() for p in model.parameters())
     assert "frozen" in slips_of(everything, model).message
-    assert q1.verdict(parameter_count(model), model).correct
+    assert q2.verdict(parameter_count(model), model).correct
 
 
 def test_buffers_of_the_state_dict_are_not_parameters():
@@ -81,3 +84,107 @@ def test_wrong_types_say_what_was_expected(model):
     assert slips_of(None, model).slips == ("none",)
     assert slips_of(model.parameters, model).slips == ("function",)
     assert slips_of(torch.ones(3), model).slips == ("shape",)
+
+
+# --- Exercise 1: settings --------------------------------------------------------------------------
+
+def test_settings_right_and_slips(tiny):
+    right = own_settings(load_settings)
+    assert (right.task, right.batch_size, right.epochs) == ("sentiment", 8, 2)
+    verdict = q1.verdict(right, load_settings)
+    assert verdict.correct and "parameters cell" in verdict.message
+    cases = {
+        ("task",): load_settings("ner", batch_size=8, epochs=2),
+        ("swapped",): load_settings("sentiment", batch_size=2, epochs=8),
+        ("batch_size", "epochs"): load_settings("sentiment"),
+        ("epochs",): load_settings("sentiment", batch_size=8),
+        ("none",): None,
+        ("text",): str(right),
+        ("type",): {"task": "sentiment", "batch_size": 8},
+    }
+    for slips, answer in cases.items():
+        verdict = q1.verdict(answer, load_settings)
+        assert verdict.slips == slips, (slips, verdict.message)
+
+
+# --- Exercise 3 (predict): the embedding table's share -----------------------------------------------
+
+def test_embedding_share_is_computed_from_the_model(model):
+    truth = embedding_share(model)
+    rows, width = model.get_input_embeddings().weight.shape
+    assert abs(truth - rows * width / sum(p.numel() for p in model.parameters())) < 1e-12
+    assert q3.kind == "predict"
+    for answer in (truth, min(truth + 0.09, 1.0), max(truth - 0.09, 0.0)):
+        verdict = q3.verdict(answer, model)
+        assert verdict.correct and "You predicted" in verdict.message, answer
+    if truth > 0.3:   # MiniLM's shape: about half; the tiny model's vocabulary is small
+        assert q3.verdict(truth - 0.3, model).slips == ("too_low",)
+    assert q3.verdict(min(truth + 0.3, 1.0), model).slips == ("too_high",)
+    assert q3.verdict(100 * truth, model).slips == ("percent",)
+    assert q3.verdict(-0.2, model).slips == ("range",)
+
+
+# --- Exercise 4 (predict): what autocast keeps in fp32 ------------------------------------------------
+
+def batch_for(model, tiny):
+    tokenizer = tiny[1]
+    batch = tokenizer(["Anna lives in Oslo ."], return_tensors="pt")
+    batch["labels"] = torch.zeros_like(batch["input_ids"])
+    return batch
+
+
+def test_autocast_dtypes_are_measured_and_judged(tiny):
+    model = load_model(tiny[0], "ner", LABELS)
+    batch = batch_for(model, tiny)
+    assert autocast_dtypes(model, batch) == (torch.bfloat16, torch.float32)
+    assert all(p.dtype == torch.float32 for p in model.parameters()), "master weights stay fp32"
+    for answer in ((torch.bfloat16, torch.float32), ["bf16", "float32"], ("torch.bfloat16", "fp32")):
+        assert q4.verdict(answer, model, batch).correct, answer
+    cases = {("grads",): (torch.bfloat16, torch.bfloat16), ("logits",): (torch.float32, torch.float32),
+             ("logits", "grads"): (torch.float32, torch.bfloat16), ("shape",): torch.float32,
+             ("type",): ("bf16", "int8")}
+    for slips, answer in cases.items():
+        verdict = q4.verdict(answer, model, batch)
+        assert verdict.slips == slips, (slips, verdict.message)
+    assert "master weights" in q4.verdict((torch.bfloat16, torch.bfloat16), model, batch).message
+    assert all(p.grad is None or not p.grad.any() for p in model.parameters()), "the check leaves no gradients"
+
+
+# --- Exercise 5 (drill): the old optimizer repaired -------------------------------------------------
+
+def test_the_drill_runs_the_repaired_function(model):
+    assert q5.kind == "drill"
+    assert q5.verdict(make_optimizer, model).correct
+
+    def as_shipped(model):
+        from transformers import AdamW
+        return AdamW(model.parameters(), lr=5e-5, weight_decay=0.01)
+
+    def defaults(model):
+        return torch.optim.AdamW(model.parameters())
+
+    def sgd(model):
+        return torch.optim.SGD(model.parameters(), lr=5e-5)
+
+    def head_only(model):
+        return torch.optim.AdamW(model.classifier.parameters(), lr=5e-5, weight_decay=0.01)
+
+    def no_return(model):
+        torch.optim.AdamW(model.parameters(), lr=5e-5, weight_decay=0.01)
+
+    cases = {"still_transformers": as_shipped, "settings": defaults, "other_optimizer": sgd, "params": head_only,
+             "none": no_return, "not_a_function": torch.optim.AdamW(model.parameters())}
+    for slip, answer in cases.items():
+        verdict = q5.verdict(answer, model)
+        assert verdict.slips == (slip,), (slip, verdict.message)
+
+
+def test_a_small_encoder_with_a_big_vocabulary_is_mostly_embedding_table():
+    config = BertConfig(vocab_size=5000, hidden_size=64, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=128, num_labels=3)
+    model = BertForTokenClassification(config)
+    truth = embedding_share(model)
+    assert truth > 0.7
+    low = q3.verdict(0.2, model)
+    assert low.slips == ("too_low",) and "5,000 vocabulary entries" in low.message
+    assert q3.verdict(truth, model).correct
