@@ -13,8 +13,11 @@ import torch
 from helpers.exercises import lesson00, lesson01, lesson02, lesson03, lesson04, lesson05
 from helpers.exercises.check import Exercise, Wrong, solution_source
 from helpers.lessons.overfitting import add_lora, complexity_curve, make_curve_data
-from helpers.lessons.regression import add_bias_column
+from helpers.lessons.regression import add_bias_column, learning_rate_run
+from helpers.metrics import entity_spans
 from helpers.models import load_model
+from helpers.profiles import load_settings
+from helpers.readers import Sentence
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -36,29 +39,48 @@ def exercises(tiny):
     model = load_model(tiny[0], "ner", {"O": 0, "B-PER": 1, "I-PER": 2})
     lora_model = add_lora(load_model(tiny[0], "sentiment", {"negative": 0, "positive": 1}), r=8, alpha=16)
     complexity = complexity_curve(make_curve_data(n_train=15, n_valid=200, noise=0.25, seed=0), range(0, 15))
+    batch = tiny[1](["Anna lives in Oslo ."], return_tensors="pt")
+    batch["labels"] = torch.zeros_like(batch["input_ids"])
+    train = [Sentence(["Anna", "met", "Bo"], ["B-PER", "O", "B-PER"])]
+    test = [Sentence(["Anna", "and", "Cy"], ["B-PER", "O", "B-PER"])]
+    g = torch.Generator().manual_seed(0)
+    small = (torch.randn(16, 4, generator=g), torch.randn(3, 4, generator=g), torch.randn(3, generator=g),
+             torch.rand(16, 3, generator=g))
     return {
-        "00 q1": (lesson00.q1, (model,)),
-        "01 q1": (lesson01.q1, ()),
-        "01 q2": (lesson01.q2, (torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]]),)),
+        "00 q1": (lesson00.q1, (load_settings,)),
+        "00 q2": (lesson00.q2, (model,)),
+        "00 q3": (lesson00.q3, (model,)),
+        "00 q4": (lesson00.q4, (model, batch)),
+        "00 q5": (lesson00.q5, (model,)),
+        "01 q1": (lesson01.q1, (train, test)),
+        "01 q2": (lesson01.q2, ()),
+        "01 q3": (lesson01.q3, ()),
+        "01 q4": (lesson01.q4, ([20, 30, 10], 128)),
         "02 q1": (lesson02.q1, ()),
         "02 q2": (lesson02.q2, (MINI_GOLD, MINI_PRED)),
         "03 q1": (lesson03.q1, ([1.2, -0.8], 1)),
         "03 q2": (lesson03.q2, (768, 768)),
-        "04 q1": (lesson04.q1, (X, y)),
-        "04 q2": (lesson04.q2, (X, y, torch.tensor([1.0, -1.0], dtype=torch.float64), 0.5)),
+        "04 q1": (lesson04.q1, (X[:, 0], y)),
+        "04 q2": (lesson04.q2, small),
+        "04 q3": (lesson04.q3, (X.float(), y.float())),
+        "04 q4": (lesson04.q4, (y[:20], y[20:])),
+        "04 q5": (lesson04.q5, (X,)),
+        "04 q6": (lesson04.q6, (X.float(), y.float())),
         "05 q1": (lesson05.q1, (complexity,)),
         "05 q2": (lesson05.q2, (lora_model,)),
         "05 q3": (lesson05.q3, (torch.tensor([[0.3, -0.4], [1.2, 0.0]]), 0.5)),
     }
 
 
-KEYS = ["00 q1", "01 q1", "01 q2", "02 q1", "02 q2", "03 q1", "03 q2", "04 q1", "04 q2", "05 q1", "05 q2", "05 q3"]
+KEYS = ["00 q1", "00 q2", "00 q3", "00 q4", "00 q5", "01 q1", "01 q2", "01 q3", "01 q4", "02 q1", "02 q2", "03 q1",
+        "03 q2", "04 q1", "04 q2", "04 q3", "04 q4", "04 q5", "04 q6", "05 q1", "05 q2", "05 q3"]
 
 
 def run_shown_solution(exercise: Exercise, context: tuple):
     """Execute the code solution() shows, with the notebook's variables, and return its `answer`."""
     namespace = {"math": math, "torch": torch, "np": np, "add_bias_column": add_bias_column,
-                 "IGNORE": -100, **exercise.solution_inputs(*context)}
+                 "IGNORE": -100, "entity_spans": entity_spans, "learning_rate_run": learning_rate_run,
+                 **exercise.solution_inputs(*context)}
     exec(exercise.solution_code(), namespace)  # noqa: S102 - our own reference code
     return namespace["answer"]
 

@@ -2,6 +2,7 @@
 fp32, and an old tutorial's optimizer repaired. Each works for any model the kit may load."""
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from .check import Exercise, Slip, Wrong, as_function, as_number, call, fits
@@ -19,6 +20,8 @@ def _judge_settings(answer, load_settings=None) -> str | None:
     if answer is None:
         raise Wrong("`answer` is None: `print(...)` shows the settings but returns nothing; set `answer` to "
                     "`load_settings(...)` itself", "none")
+    if isinstance(answer, (bool, np.bool_)):
+        raise Wrong(f"{answer} is a truth value; give {SETTINGS}", "bool")
     if isinstance(answer, str):
         raise Wrong("that is text (what `print` shows, or `str(settings)`); give the object `load_settings(...)` "
                     "returns", "text")
@@ -187,6 +190,8 @@ def dtype_prediction():
 
 
 def _judge_dtypes(answer, model, batch) -> str | None:
+    if isinstance(answer, (bool, np.bool_)):
+        raise Wrong(f"{answer} is a truth value; give {DTYPES}", "bool")
     if isinstance(answer, torch.dtype) or isinstance(answer, str) or not hasattr(answer, "__len__") \
             or len(answer) != 2:
         raise Wrong(f"give two dtypes in a tuple, `(logits, gradients)`; expected {DTYPES}", "shape")
