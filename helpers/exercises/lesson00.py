@@ -163,13 +163,18 @@ DTYPES = "two dtypes, `(logits dtype, weight-gradient dtype)`, e.g. `(torch.floa
 
 
 def autocast_dtypes(model, batch):
-    """One forward and backward pass under bf16 autocast (any CPU can run it; slowly where bf16 is emulated)."""
-    model.zero_grad()
-    with torch.autocast("cpu", dtype=torch.bfloat16):
-        outputs = model(**batch)
-    outputs.loss.backward()
-    weight = model.get_input_embeddings().weight
-    return outputs.logits.dtype, weight.grad.dtype
+    """One forward and backward pass under bf16 autocast, on the CPU (any CPU runs bf16, if slowly where it is
+    emulated; not every GPU does). The model goes back to its device afterwards, without gradients."""
+    device = next(model.parameters()).device
+    model.cpu().zero_grad()
+    try:
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            outputs = model(**{name: tensor.cpu() for name, tensor in batch.items()})
+        outputs.loss.backward()
+        return outputs.logits.dtype, model.get_input_embeddings().weight.grad.dtype
+    finally:
+        model.zero_grad()
+        model.to(device)
 
 
 def _dtype(value, where: str) -> torch.dtype:
@@ -197,7 +202,6 @@ def _judge_dtypes(answer, model, batch) -> str | None:
         raise Wrong(f"give two dtypes in a tuple, `(logits, gradients)`; expected {DTYPES}", "shape")
     logits, grads = _dtype(answer[0], "first"), _dtype(answer[1], "second")
     real_logits, real_grads = autocast_dtypes(model, batch)
-    model.zero_grad()
     said = f"The run gave logits in {real_logits} and weight gradients in {real_grads}"
     wrong = []
     if logits != real_logits:
@@ -205,8 +209,9 @@ def _judge_dtypes(answer, model, batch) -> str | None:
                                 "logits) in bf16, the cheap format"))
     if grads != real_grads:
         wrong.append(("grads", f"{said}: the weights themselves stay fp32 (the *master weights*), so their "
-                               "gradients are fp32 too; a bf16 copy exists only inside the forward pass. An update "
-                               "of 1e-8 added to a weight of 1.0 would vanish in bf16 (8 bits of mantissa)"))
+                               "gradients are fp32 too; bf16 copies exist only inside the forward pass. An update "
+                               "of 0.001 added to a weight of 1.0 would vanish in bf16, whose numbers near 1 are "
+                               "0.0078 apart (fp32's: 0.00000012)"))
     if wrong:
         if len(wrong) == 2:
             raise Wrong(f"{said}: both differ from your prediction; autocast computes in bf16 and keeps the "

@@ -1,4 +1,5 @@
-"""'If this is wrong, do that': each row triggers the real error, so the table never goes stale."""
+"""Lesson 00's helpers: what sits inside the encoder, timing a step on any device, and 'if this is wrong,
+do that' (each row triggers the real error, so the table never goes stale)."""
 from __future__ import annotations
 
 import os
@@ -7,6 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 import pandas as pd
+import torch
 
 
 def _bad_profile():
@@ -39,7 +41,7 @@ def _bad_csv():
 
 
 def _old_adamw():
-    from transformers import AdamW  # noqa: F401 - removed in transformers 5
+    from transformers import AdamW  # noqa: F401 - deprecated, then removed during 4.x (#36177)
 
 
 def _backward_on_float():
@@ -70,7 +72,7 @@ ROWS: list[tuple[str, Callable[[], None], str]] = [
     ("A comma inside an unquoted CSV text", _bad_csv,
      'Quote every text that contains a comma: "I liked it, a lot",positive (pandas\' to_csv does it).'),
     ("Old tutorial code: AdamW from transformers", _old_adamw,
-     "Use torch.optim.AdamW (transformers 5 removed its copy)."),
+     "Use torch.optim.AdamW (transformers removed its own copy during 4.x)."),
     ("Old tutorial code: .backward() on a float", _backward_on_float,
      "Call .backward() on the loss tensor; use loss.item() only for logging."),
 ]
@@ -99,3 +101,87 @@ def troubleshooting_table(rows=ROWS) -> pd.DataFrame:
             message = _readable(f"{type(err).__name__}: {err}")
         records.append({"if you see": problem, "the message reads": message, "do this": fix})
     return pd.DataFrame(records)
+
+
+def _config_value(config, *names):
+    for name in names:
+        if getattr(config, name, None) is not None:
+            return getattr(config, name)
+    return None
+
+
+def model_facts(model: torch.nn.Module, tokenizer=None) -> pd.Series:
+    """The numbers of the config that later lessons lean on, read from the loaded model (BERT or DistilBERT names)."""
+    config = model.config
+    hidden = _config_value(config, "hidden_size", "dim")
+    heads = _config_value(config, "num_attention_heads", "n_heads")
+    facts = {
+        "layers (Transformer blocks)": _config_value(config, "num_hidden_layers", "n_layers"),
+        "hidden size (numbers per token)": hidden,
+        "attention heads per layer": heads,
+        "numbers per head (hidden / heads)": hidden // heads if hidden and heads else None,
+        "feed-forward size": _config_value(config, "intermediate_size", "hidden_dim"),
+        "vocabulary (WordPiece entries)": config.vocab_size,
+        "positions (longest input, in subwords)": config.max_position_embeddings,
+    }
+    if tokenizer is not None:
+        same = tokenizer("Paris")["input_ids"] == tokenizer("paris")["input_ids"]
+        facts["lowercases its input ('Paris' = 'paris')"] = "yes" if same else "no"
+    return pd.Series(facts, name=config.model_type)
+
+
+def parameter_breakdown(model: torch.nn.Module) -> pd.DataFrame:
+    """Where the parameters sit: the embedding tables, each encoder layer, the pooler, the task head."""
+    base = model.base_model_prefix
+    groups: dict[str, int] = {}
+    layers: set[str] = set()
+    for name, p in model.named_parameters():
+        parts = name.split(".")
+        if parts[0] != base:
+            group = "task head (new, random)"
+        elif "word_embeddings" in name:
+            group = "word embeddings (vocabulary × hidden)"
+        elif parts[1] == "embeddings":
+            group = "position and segment embeddings, LayerNorm"
+        elif parts[1] in ("encoder", "transformer") and "layer" in parts:
+            index = parts[parts.index("layer") + 1]
+            layers.add(index)
+            group = "encoder layers (attention + feed-forward)"
+        elif parts[1] == "pooler":
+            group = "pooler (dense + tanh on [CLS])"
+        else:
+            group = f"other ({parts[1]})"
+        groups[group] = groups.get(group, 0) + p.numel()
+    total = sum(groups.values())
+    table = pd.DataFrame({"parameters": pd.Series(groups)})
+    table["share"] = (table["parameters"] / total).round(3)
+    if layers:
+        per_layer = groups["encoder layers (attention + feed-forward)"] // len(layers)
+        table = table.rename(index={"encoder layers (attention + feed-forward)":
+                                    f"encoder layers: {len(layers)} × {per_layer:,}"})
+    table.loc["total"] = [total, 1.0]
+    table["parameters"] = table["parameters"].astype(int)
+    return table
+
+
+def timed(step: Callable[[], object], device: torch.device, repeats: int = 6) -> list[float]:
+    """Seconds per call of `step`; on a GPU it waits for the queued kernels, or the clock would stop early."""
+    import time
+
+    def sync():
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+
+    seconds = []
+    for _ in range(repeats):
+        sync()
+        start = time.perf_counter()
+        step()
+        sync()
+        seconds.append(time.perf_counter() - start)
+    return seconds
+
+
+def make_scaler(precision):
+    """fp16 needs a GradScaler (its smallest numbers underflow); fp32 and bf16 need none."""
+    return torch.amp.GradScaler(precision.device_type) if precision.use_scaler else None
