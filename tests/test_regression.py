@@ -112,3 +112,21 @@ def test_learning_rate_callback_draws_and_reports(problem, capsys):
     run = show_learning_rate(0.3, X, y, epochs=10)
     assert run.verdict in {"slow", "converged"} and len(run.losses) == 10
     assert "lr=0.3" in capsys.readouterr().out
+
+
+def test_hessian_eigenvalues_and_the_learning_rate_limit():
+    from helpers.lessons.regression import curvature_table, hessian_eigenvalues, learning_rate_run
+
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(300, 3, generator=g, dtype=torch.float64)
+    y = X @ torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64) + 0.1 * torch.randn(300, generator=g, dtype=torch.float64)
+    eig = hessian_eigenvalues(X)
+    Xb = torch.cat([torch.ones(300, 1, dtype=torch.float64), X], 1)
+    assert torch.allclose(eig, torch.linalg.eigvalsh(2 * Xb.T @ Xb / 300))
+    limit = float(2 / eig[-1])
+    assert learning_rate_run(0.95 * limit, X.float(), y.float()).verdict != "diverged"
+    assert learning_rate_run(1.1 * limit, X.float(), y.float()).verdict == "diverged"
+    shifted = X + 50.0     # not centred: one huge eigenvalue along the mean direction
+    table = curvature_table({"centred": X, "shifted": shifted})
+    assert table.loc["shifted", "λ_max"] > 100 * table.loc["centred", "λ_max"]
+    assert abs(table.loc["centred", "lr limit 2/λ_max"] - limit) < 1e-12

@@ -21,6 +21,26 @@ def normal_equation(X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return torch.linalg.solve(X.T @ X, X.T @ y)
 
 
+def hessian_eigenvalues(X: torch.Tensor) -> torch.Tensor:
+    """Eigenvalues (ascending) of the Hessian of mean((Xθ + b − y)²) in (b, θ): 2·XbᵀXb/N, Xb with its ones column.
+
+    Gradient descent on this loss diverges once lr > 2/λ_max, and creeps along directions of small λ."""
+    Xb = add_bias_column(X.double())
+    return torch.linalg.eigvalsh(2 * Xb.T @ Xb / len(Xb))
+
+
+def curvature_table(versions: dict[str, torch.Tensor]) -> "pd.DataFrame":
+    """λ_min, λ_max, their ratio (the condition number) and the largest stable rate, one row per version of X."""
+    import pandas as pd
+
+    rows = {}
+    for name, X in versions.items():
+        eig = hessian_eigenvalues(X)
+        rows[name] = {"λ_min": float(eig[0]), "λ_max": float(eig[-1]), "condition λ_max/λ_min": float(eig[-1] / eig[0]),
+                      "lr limit 2/λ_max": float(2 / eig[-1])}
+    return pd.DataFrame(rows).T
+
+
 def standardize(train: torch.Tensor, *others: torch.Tensor) -> list[torch.Tensor]:
     """Scale columns to mean 0, std 1 using the training set's statistics only (no test leakage)."""
     mean, std = train.mean(0), train.std(0).clamp_min(1e-12)
