@@ -256,15 +256,15 @@ WASTE_TOL = 0.05
 WASTE = f"your prediction, a fraction between 0 and 1 (it counts as right within ±{WASTE_TOL})"
 
 
-def fixed_padding_waste(lengths, fixed):
-    return 1 - sum(lengths) / (len(lengths) * fixed)
+def fixed_padding_waste(subword_counts, width):
+    return 1 - sum(subword_counts) / (len(subword_counts) * width)
 
 
-def _judge_waste(answer, lengths, fixed) -> str | None:
+def _judge_waste(answer, subword_counts, width) -> str | None:
     value = as_number(answer, WASTE)
-    truth = fixed_padding_waste(lengths, fixed)
-    mean = sum(lengths) / len(lengths)
-    why = f"sentences average {mean:.1f} subwords, so {fixed - mean:.0f} of every {fixed} slots are padding"
+    truth = fixed_padding_waste(subword_counts, width)
+    mean = sum(subword_counts) / len(subword_counts)
+    why = f"sentences average {mean:.1f} subwords, so {width - mean:.0f} of every {width} slots are padding"
     if 1 < value <= 100 and abs(value / 100 - truth) <= WASTE_TOL:
         raise Wrong(f"{value:g} looks like a percentage; give a fraction between 0 and 1", "percent")
     if not 0 <= value <= 1:
@@ -281,7 +281,7 @@ def _judge_waste(answer, lengths, fixed) -> str | None:
 q4 = Exercise(
     "q4", "Predict: padding to a fixed length", form=WASTE, judge=_judge_waste, solution=fixed_padding_waste,
     objectives=(4,), kind="predict",
-    hints=["Every sentence gets the same number of slots, `fixed`; its own subwords fill some of them.",
-           "The histogram above gives the typical length in subwords: padding is 1 − (mean length) / fixed."],
+    hints=["Every sentence gets the same number of slots, `width`; its own subwords fill some of them.",
+           "The histogram above gives the typical length in subwords: padding is 1 − (mean length) / width."],
     note="Dynamic padding pads each batch only to its longest sentence; the next cell measures both.",
 )
