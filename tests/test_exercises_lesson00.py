@@ -90,14 +90,14 @@ def test_wrong_types_say_what_was_expected(model):
 
 def test_settings_right_and_slips(tiny):
     right = own_settings(load_settings)
-    assert (right.task, right.batch_size, right.epochs) == ("sentiment", 8, 2)
+    assert (right.task, right.batch_size, right.epochs) == ("sentiment", 4, 5)
     verdict = q1.verdict(right, load_settings)
     assert verdict.correct and "parameters cell" in verdict.message
     cases = {
-        ("task",): load_settings("ner", batch_size=8, epochs=2),
-        ("swapped",): load_settings("sentiment", batch_size=2, epochs=8),
-        ("batch_size", "epochs"): load_settings("sentiment"),
-        ("epochs",): load_settings("sentiment", batch_size=8),
+        ("task",): load_settings("ner", batch_size=4, epochs=5),
+        ("swapped",): load_settings("sentiment", batch_size=5, epochs=4),
+        ("batch_size", "epochs"): load_settings("sentiment"),   # no profile defaults to 4 and 5
+        ("epochs",): load_settings("sentiment", batch_size=4),
         ("none",): None,
         ("text",): str(right),
         ("type",): {"task": "sentiment", "batch_size": 8},

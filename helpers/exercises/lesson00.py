@@ -9,11 +9,11 @@ from .check import Exercise, Slip, Wrong, as_function, as_number, call, fits
 
 # --- Exercise 1: settings of your own ---------------------------------------------------------------
 
-SETTINGS = "the object `load_settings(...)` returns, for the sentiment task, batches of 8 and 2 epochs"
+SETTINGS = "the object `load_settings(...)` returns, for the sentiment task, batches of 4 and 5 epochs"
 
 
 def own_settings(load_settings):
-    return load_settings("sentiment", batch_size=8, epochs=2)
+    return load_settings("sentiment", batch_size=4, epochs=5)
 
 
 def _judge_settings(answer, load_settings=None) -> str | None:
@@ -31,13 +31,13 @@ def _judge_settings(answer, load_settings=None) -> str | None:
     if answer.task != "sentiment":
         problems.append(f"its task is {answer.task!r}; lesson 03 classifies reviews: the task is 'sentiment'")
         slips.append("task")
-    if (answer.batch_size, answer.epochs) == (2, 8):
-        raise Wrong("batch size and epochs are swapped: batch_size=8, epochs=2", "swapped")
-    if answer.batch_size != 8:
-        problems.append(f"batch_size is {answer.batch_size} (the profile's default?); pass batch_size=8")
+    if (answer.batch_size, answer.epochs) == (5, 4):
+        raise Wrong("batch size and epochs are swapped: batch_size=4, epochs=5", "swapped")
+    if answer.batch_size != 4:
+        problems.append(f"batch_size is {answer.batch_size} (the profile's default?); pass batch_size=4")
         slips.append("batch_size")
-    if answer.epochs != 2:
-        problems.append(f"epochs is {answer.epochs} (the profile's default?); pass epochs=2")
+    if answer.epochs != 5:
+        problems.append(f"epochs is {answer.epochs} (the profile's default?); pass epochs=5")
         slips.append("epochs")
     if problems:
         raise Wrong("; ".join(problems), *slips)
@@ -50,7 +50,7 @@ q1 = Exercise(
     hints=["`load_settings(task, **overrides)` takes the task first, then the values you want to change as keywords.",
            "The task names are 'ner', 'sentiment', 'regression', …; the keywords are named like the printed lines: "
            "`batch_size=`, `epochs=`."],
-    note="The same keywords can come from outside as KIT_BATCH_SIZE=8 KIT_EPOCHS=2; the parameters cell wins.",
+    note="The same values can come from outside as KIT_BATCH_SIZE=4 KIT_EPOCHS=5; the parameters cell wins.",
 )
 
 
