@@ -53,7 +53,7 @@ def exercises(tiny):
         "03 q2": (lesson03.q2, (["negative", "positive"],)),
         "03 q3": (lesson03.q3, (0.9,)),
         "03 q4": (lesson03.q4, (12, 3)),
-        "03 q5": (lesson03.q5, (40,)),
+        "03 q5": (lesson03.q5, (np.array([0.52, 0.97, 0.6, 0.99]),)),
         "04 q1": (lesson04.q1, (X, y)),
         "04 q2": (lesson04.q2, (X, y, torch.tensor([1.0, -1.0], dtype=torch.float64), 0.5)),
         "05 q1": (lesson05.q1, (complexity,)),

@@ -215,18 +215,18 @@ def _compare_changed(prediction: int, measured: int) -> str:
             "a little, so only reviews close to the decision boundary (probability near 0.5) can change sides.")
 
 
-def changed_answers(float32_labels, int8_labels):
-    return int(sum(a != b for a, b in zip(float32_labels, int8_labels)))
+def near_the_boundary(confidence):
+    return int((confidence < 0.55).sum())   # answers the model gave with less than 55 %: the ones int8 can flip
 
 
 q5 = Prediction(
     "q5", "Answers int8 changes", form=CHANGED, read=_read_count, compare=_compare_changed,
-    solution=changed_answers, inputs=lambda n: {"float32_labels": [0] * n, "int8_labels": [0] * n},
-    objectives=(6,),
+    solution=near_the_boundary, objectives=(6,),
     hints=[
         "Rounding a weight to 8 bits changes it by at most half a quantization step: how far does that move a "
         "probability?",
         "A review changes its answer only if its probability crosses 0.5: count the reviews the model was unsure "
-        "about (section 4's confidence plot).",
+        "about (`confidence`, section 4's plot).",
     ],
+    note="The solution is an informed guess, not the measurement: the next cell counts the real changes.",
 )
