@@ -1,6 +1,7 @@
 """Scores the lessons report: entity-level NER scores, accuracy / macro-F1, confusion matrices."""
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import numpy as np
@@ -93,3 +94,56 @@ def entity_confusion(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]
 
 def probabilities_to_labels(outputs: list[np.ndarray]) -> list[int]:
     return [int(np.argmax(p)) for p in outputs]
+
+
+# --- Seen against unseen entities: how much of a score is memory ---------------------------------------
+
+def entity_texts(sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]]) -> set[str]:
+    """The text of every entity in tagged sentences (words joined by spaces, case kept): what training saw."""
+    return {" ".join(words[s:e]) for words, t in zip(sentences, tags) for _, s, e in entity_spans(t)}
+
+
+def seen_unseen_scores(known: set[str], sentences: Sequence[Sequence[str]], gold: Sequence[Sequence[str]],
+                       pred: Sequence[Sequence[str]]) -> pd.DataFrame:
+    """Entity-level precision, recall and F1 split by whether the entity's text is in `known`
+    (entity_texts of the training split), so memorised names and new ones are scored apart.
+
+    Each gold and each predicted entity falls in the group of its own text; an exact match has the
+    same text on both sides, so it counts in one group. Rows "seen", "unseen" and "all".
+    """
+    _check_same_shape(gold, pred)
+    counts = {g: {"gold": 0, "predicted": 0, "correct": 0} for g in ("seen", "unseen")}
+    for words, g, p in zip(sentences, gold, pred):
+        gold_spans, pred_spans = set(entity_spans(g)), set(entity_spans(p))
+        for key, spans in (("gold", gold_spans), ("predicted", pred_spans), ("correct", gold_spans & pred_spans)):
+            for _, s, e in spans:
+                counts["seen" if " ".join(words[s:e]) in known else "unseen"][key] += 1
+    counts["all"] = {k: counts["seen"][k] + counts["unseen"][k] for k in ("gold", "predicted", "correct")}
+    rows = {}
+    for group, c in counts.items():
+        precision = c["correct"] / c["predicted"] if c["predicted"] else 0.0
+        recall = c["correct"] / c["gold"] if c["gold"] else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        rows[group] = {"precision": precision, "recall": recall, "f1": f1, "gold entities": c["gold"],
+                       "share of gold": c["gold"] / counts["all"]["gold"] if counts["all"]["gold"] else 0.0}
+    table = pd.DataFrame(rows).T
+    table["gold entities"] = table["gold entities"].astype(int)
+    return table
+
+
+# --- Two models on one test set: a paired comparison -------------------------------------------------
+
+def mcnemar(a_right: Sequence[bool], b_right: Sequence[bool]) -> dict[str, float]:
+    """McNemar's exact test for two classifiers scored on the same examples.
+
+    Only the flips carry information: `a_only` examples A gets right and B wrong, `b_only` the reverse.
+    Under "equally good" each flip goes either way with probability 1/2, so the two-sided p-value is
+    a binomial tail. Two accuracies' standard errors would treat the shared test set as two samples.
+    """
+    a, b = np.asarray(a_right, dtype=bool), np.asarray(b_right, dtype=bool)
+    if a.shape != b.shape:
+        raise ValueError(f"{a.shape[0]} answers for A but {b.shape[0]} for B: score both on the same examples")
+    a_only, b_only = int((a & ~b).sum()), int((~a & b).sum())
+    flips = a_only + b_only
+    tail = sum(math.comb(flips, k) for k in range(min(a_only, b_only) + 1)) / 2 ** flips
+    return {"a_only": a_only, "b_only": b_only, "flips": flips, "p_value": min(1.0, 2 * tail)}

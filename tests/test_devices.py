@@ -101,3 +101,49 @@ def test_latency_leaves_the_callers_model_alone(tiny, monkeypatch):
     assert sentiment.latency_ms(model, tok, ["Fine."], repeats=1, progress=False) > 0
     assert ran_on and not any(ran_on), "a model off the CPU is timed as a CPU copy, not moved"
     assert all(p.device.type == "cpu" for p in model.parameters()) and model.training
+
+
+# --- Lesson 03's demo cells follow the model's device (issue: re-running one after fit must not fail) ----
+
+class DeviceProbe(torch.nn.Module):
+    """Weights on the meta device as far as model_device can tell (the first parameter), a real CPU weight
+    for the loss; it records where each input arrives."""
+
+    def __init__(self):
+        super().__init__()
+        self.anchor = torch.nn.Parameter(torch.empty(1, device=META))
+        self.weight = torch.nn.Parameter(torch.ones(3))
+        self.seen: list[torch.device] = []
+
+    def forward(self, **batch):
+        self.seen += [v.device for v in batch.values()]
+        return RegressionOutput((self.weight ** 2).sum(), torch.zeros(1))
+
+
+def test_lesson03_batches_and_the_gradient_demo_go_to_the_models_device():
+    batch = {"input_ids": torch.ones(2, 4, dtype=torch.long), "labels": torch.zeros(2, dtype=torch.long)}
+    probe = DeviceProbe()
+    moved = sentiment.on_model_device(batch, probe)
+    assert {v.device for v in moved.values()} == {META}
+    made = []
+
+    def make():
+        made.append(DeviceProbe())
+        return made[-1]
+
+    growth = sentiment.gradient_growth(make, batch, steps=3)   # batch on the CPU, model "elsewhere"
+    assert growth == pytest.approx(3.0), "three backward passes without zero_grad: three times the gradient"
+    assert made[0].seen and set(made[0].seen) == {META}
+
+
+def test_lesson03_cells_send_batches_where_the_model_is():
+    import nbformat
+
+    cells = [c.source for c in nbformat.read(REPO_ROOT / "notebooks/03_sentiment_analysis.ipynb", as_version=4).cells
+             if c.cell_type == "code"]
+    text = "\n".join(cells)
+    assert "next(iter(" in text and all("on_model_device(next(iter(" in line for line in text.splitlines()
+                                        if "next(iter(" in line), "every demo batch follows the model"
+    assert 'load_model(choice, "sentiment", label2id).to(get_device())' in text, "the demos run where fit trains"
+    assert "reloaded.to(model_device(model))" in text, "the reload check and float32 accuracy run beside the model"
+    assert "quantize_int8(reloaded)" in text   # int8 alone goes to the CPU, inside quantize_int8

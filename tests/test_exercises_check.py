@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 MINI_GOLD = [["B-PER", "I-PER", "O", "O", "B-LOC", "I-LOC", "O"], ["B-ORG", "I-ORG", "O", "B-PER", "O"]]
 MINI_PRED = [["B-PER", "I-PER", "O", "O", "B-LOC", "O", "O"], ["O", "O", "O", "B-PER", "O"]]
+MINI_WORDS = [["Anna", "Berg", "flew", "to", "New", "Kelvane", "."], ["Lutro", "Bank", "hired", "Tom", "."]]
+KNOWN = {"Anna Berg", "Kelvane"}
 
 
 def regression_example():
@@ -59,7 +61,15 @@ def exercises(tiny):
         "02 q1": (lesson02.q1, ()),
         "02 q2": (lesson02.q2, (MINI_GOLD, MINI_PRED)),
         "03 q1": (lesson03.q1, ([1.2, -0.8], 1)),
-        "03 q2": (lesson03.q2, (768, 768)),
+        "02 q3": (lesson02.q3, (KNOWN, MINI_WORDS, MINI_GOLD)),
+        "02 q4": (lesson02.q4, (KNOWN, MINI_WORDS, MINI_GOLD, MINI_PRED)),
+        "02 q5": (lesson02.q5, ()),
+        "02 q6": (lesson02.q6, ({0: "O", 1: "B-LOC", 2: "I-LOC", 3: "B-ORG", 4: "I-ORG", 5: "B-PER", 6: "I-PER"},)),
+        "02 q7": (lesson02.q7, (model, tiny[1], "Anna Berg flew to New Kelvane.")),
+        "03 q2": (lesson03.q2, (["negative", "positive"],)),
+        "03 q3": (lesson03.q3, (0.9,)),
+        "03 q4": (lesson03.q4, (12, 3)),
+        "03 q5": (lesson03.q5, (np.array([0.52, 0.97, 0.6, 0.99]),)),
         "04 q1": (lesson04.q1, (X[:, 0], y)),
         "04 q2": (lesson04.q2, small),
         "04 q3": (lesson04.q3, (X.float(), y.float())),
@@ -72,8 +82,9 @@ def exercises(tiny):
     }
 
 
-KEYS = ["00 q1", "00 q2", "00 q3", "00 q4", "00 q5", "01 q1", "01 q2", "01 q3", "01 q4", "02 q1", "02 q2", "03 q1",
-        "03 q2", "04 q1", "04 q2", "04 q3", "04 q4", "04 q5", "04 q6", "05 q1", "05 q2", "05 q3"]
+KEYS = ["00 q1", "00 q2", "00 q3", "00 q4", "00 q5", "01 q1", "01 q2", "01 q3", "01 q4", "02 q1", "02 q2", "02 q3",
+        "02 q4", "02 q5", "02 q6", "02 q7", "03 q1", "03 q2", "03 q3", "03 q4", "03 q5", "04 q1", "04 q2", "04 q3",
+        "04 q4", "04 q5", "04 q6", "05 q1", "05 q2", "05 q3"]
 
 
 def run_shown_solution(exercise: Exercise, context: tuple):
@@ -118,9 +129,9 @@ def test_untouched_answer_is_told_kindly_and_check_returns_none(exercises, key, 
 
 
 def test_a_wrong_answer_points_to_the_hint(exercises, capsys):
-    exercise, context = exercises["03 q2"]
-    exercise.check(4 * 768 * 768, *context)
-    assert "❌" in (out := capsys.readouterr().out) and "`q2.hint()`" in out
+    exercise, context = exercises["03 q3"]
+    exercise.check(0.9, *context)
+    assert "❌" in (out := capsys.readouterr().out) and "`q3.hint()`" in out
 
 
 def test_hints_grow_more_specific_then_point_to_the_solution(capsys):

@@ -1,4 +1,6 @@
 """Lesson 02's exercises: each way of reading IOB2 wrong, and each wrong F1, gets its own message."""
+import math
+
 import numpy as np
 import torch
 
@@ -143,3 +145,160 @@ def test_solution_explains_the_count(capsys):
     q2.solution()
     shown = capsys.readouterr().out
     assert "Gold entities (4)" in shown and "Predicted (3)" in shown and "P = 2/3" in shown and "0.5714" in shown
+
+
+# --- Exercises 3 to 7 ------------------------------------------------------------------------------
+
+from helpers.exercises import lesson02 as L02  # noqa: E402
+from helpers.metrics import entity_texts, seen_unseen_scores  # noqa: E402
+
+TRAIN_WORDS = [["Anna", "Berg", "met", "Lutro", "Bank", "."]]
+TRAIN_TAGS = [["B-PER", "I-PER", "O", "B-ORG", "I-ORG", "O"]]
+WORDS = [["Anna", "Berg", "left", "New", "Kelvane", "."], ["Lutro", "Bank", "hired", "Tom", "Ray", "."]]
+TEST_GOLD = [["B-PER", "I-PER", "O", "B-LOC", "I-LOC", "O"], ["B-ORG", "I-ORG", "O", "B-PER", "I-PER", "O"]]
+TEST_PRED = [["B-PER", "I-PER", "O", "B-LOC", "O", "O"], ["B-ORG", "I-ORG", "O", "B-PER", "I-PER", "O"]]
+KNOWN = entity_texts(TRAIN_WORDS, TRAIN_TAGS)
+
+
+def test_the_prediction_is_recorded_then_revealed(capsys):
+    exercise = L02.q3
+    exercise.prediction = None
+    exercise.reveal(0.5)
+    assert "No prediction was recorded" in capsys.readouterr().out
+    verdict = exercise.verdict(0.3, KNOWN, WORDS, TEST_GOLD)
+    assert verdict.correct and "prediction recorded" in verdict.message and exercise.prediction == 0.3
+    assert exercise.kind == "predict" and exercise.objectives == (4,)
+    measured = L02.seen_share(KNOWN, WORDS, TEST_GOLD)
+    assert measured == 0.5 == seen_unseen_scores(KNOWN, WORDS, TEST_GOLD, TEST_PRED).loc["seen", "share of gold"]
+    exercise.reveal(measured)
+    shown = capsys.readouterr().out
+    assert "you predicted 30%, measured 50%" in shown
+
+
+def test_a_prediction_must_be_a_share():
+    assert L02.q3.verdict(30, KNOWN, WORDS, TEST_GOLD).slips == ("percent",)
+    assert L02.q3.verdict(-0.2, KNOWN, WORDS, TEST_GOLD).slips == ("range",)
+    assert L02.q3.verdict("half", KNOWN, WORDS, TEST_GOLD).slips == ("text",)
+
+
+def test_unseen_f1_and_its_slips():
+    table = seen_unseen_scores(KNOWN, WORDS, TEST_GOLD, TEST_PRED)
+    truth = L02.unseen_f1(KNOWN, WORDS, TEST_GOLD, TEST_PRED)
+    assert truth == table.loc["unseen", "f1"] == 0.5      # unseen: New Kelvane (missed, "New" spurious), Tom Ray (found)
+    context = (KNOWN, WORDS, TEST_GOLD, TEST_PRED)
+    assert L02.q4.verdict(truth, *context).correct
+    assert L02.q4.verdict(ner_scores(TEST_GOLD, TEST_PRED)["f1"], *context).slips == ("all",)
+    assert L02.q4.verdict(1.0, *context).slips == ("seen",)
+    # filtering only the gold side: 1 unseen match over 4 predicted entities, recall 1/2
+    assert L02.q4.verdict(2 * 0.25 * 0.5 / 0.75, *context).slips == ("gold_only",)
+    assert L02.q4.verdict(0.123, *context).slips == ("off",)
+
+
+def test_the_schedule_is_transformers_own():
+    from transformers import get_linear_schedule_with_warmup
+
+    for peak, warm, total in [(1.0, 4, 20), (5e-5, 3, 25), (2e-5, 0, 10)]:
+        optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=peak)
+        scheduler = get_linear_schedule_with_warmup(optimizer, warm, total)
+        for step in range(total + 1):
+            assert math.isclose(scheduler.get_last_lr()[0], L02.lr_at(step, peak, warm, total), abs_tol=1e-15), step
+            optimizer.step()
+            scheduler.step()
+
+
+def test_each_schedule_slip_is_named():
+    assert L02.q5.verdict(L02.lr_at).correct
+    for slip in L02.LR_SLIPS:
+        verdict = L02.q5.verdict(lambda s, p, w, t, slip=slip: L02._schedule(slip, s, p, w, t))
+        assert verdict.slips == (slip,), (slip, verdict.message)
+    assert L02.q5.verdict(lambda s, p, w, t: p).slips == ("other",)   # the stub
+
+
+ID2LABEL = {0: "O", 1: "B-LOC", 2: "I-LOC", 3: "B-PER", 4: "I-PER"}
+
+
+def test_the_trainer_metric_matches_seqeval_on_words():
+    from helpers.lessons.ner import trainer_metrics
+
+    logits, labels = L02._metric_cases(ID2LABEL)[0]
+    found = trainer_metrics(ID2LABEL)((logits, labels))
+    # first subwords only: gold [B-LOC I-LOC O B-PER] [O B-PER O O], predicted [B-LOC I-LOC O O] [O B-PER O B-LOC]
+    gold = [["B-LOC", "I-LOC", "O", "B-PER"], ["O", "B-PER", "O", "O"]]
+    pred = [["B-LOC", "I-LOC", "O", "O"], ["O", "B-PER", "O", "B-LOC"]]
+    assert math.isclose(found["f1"], ner_scores(gold, pred)["f1"]) and 0 < found["f1"] < 1
+
+
+def test_the_metric_exercise_runs_the_learners_function():
+    namespace = {"id2label": ID2LABEL}
+    exec(L02.q6.solution_code(), namespace)  # noqa: S102 - the shown solution, as a learner would run it
+    assert L02.q6.verdict(namespace["answer"], ID2LABEL).correct
+
+    def keeps_ignored(eval_pred):
+        from seqeval.metrics import f1_score
+        logits, labels = eval_pred
+        labels = np.where(labels == -100, 0, labels)
+        return {"f1": f1_score([[ID2LABEL[int(i)] for i in r] for r in labels],
+                               [[ID2LABEL[int(i)] for i in r] for r in logits.argmax(-1)])}
+
+    assert L02.q6.verdict(keeps_ignored, ID2LABEL).slips == ("kept_ignored",)
+    assert L02.q6.verdict(lambda e: 0.5, ID2LABEL).slips == ("not_a_dict",)
+    assert L02.q6.verdict(lambda e: {"f1": 0.0}, ID2LABEL).slips == ("off",)   # the stub
+
+
+def broken_word_tags(predicted_ids, word_ids, id2label):
+    n_words = len({w for w in word_ids if w is not None})
+    return [id2label[p] for p in predicted_ids[:n_words]]
+
+
+def test_the_drill_runs_the_repaired_code():
+    assert L02.q7.kind == "drill"
+    assert L02.q7.verdict(L02.word_tags).correct
+    assert L02.q7.verdict(broken_word_tags).slips == ("by_position",)
+
+    def every_subword(predicted_ids, word_ids, id2label):
+        return [id2label[p] for p, w in zip(predicted_ids, word_ids) if w is not None]
+
+    def last_subword(predicted_ids, word_ids, id2label):
+        last = {w: id2label[p] for p, w in zip(predicted_ids, word_ids) if w is not None}
+        return [last[w] for w in sorted(last)]
+
+    assert L02.q7.verdict(every_subword).slips == ("every_subword",)
+    assert L02.q7.verdict(last_subword).slips == ("last_subword",)
+    assert L02.q7.verdict(lambda p, w, i: None).slips == ("not_a_list",)
+
+
+def test_the_drill_checks_the_notebooks_model_too(tiny):
+    from helpers.lessons.ner import tag_sentence
+    from helpers.models import load_model
+
+    choice, tok = tiny
+    model = load_model(choice, "ner", {"O": 0, "B-PER": 1, "I-PER": 2})
+    text = "Marguerite Oyelaran visited Kelvane."
+    verdict = L02.q7.verdict(L02.word_tags, model, tok, text)
+    assert verdict.correct and f"same {len(tag_sentence(text, model, tok))} tags" in verdict.message
+
+    def breaks_on_long_words(predicted_ids, word_ids, id2label):   # right on the small cases only
+        tags = L02.word_tags(predicted_ids, word_ids, id2label)
+        return tags if len(word_ids) < 10 else tags[:-1]
+
+    assert L02.q7.verdict(breaks_on_long_words, model, tok, text).slips == ("real",)
+
+
+def test_every_exercise_names_its_objectives_and_kind():
+    exercises = [L02.q1, L02.q2, L02.q3, L02.q4, L02.q5, L02.q6, L02.q7]
+    assert all(e.objectives for e in exercises)
+    covered = {i for e in exercises for i in e.objectives}
+    assert covered == set(range(1, objective_count("02_ner_fine_tuning") + 1)), "every objective has an exercise"
+    assert {e.kind for e in exercises} == {"compute", "predict", "drill"}
+
+
+def objective_count(stem: str) -> int:
+    """How many "You will learn to" bullets the lesson's first cell lists."""
+    from pathlib import Path
+
+    import nbformat
+
+    path = Path(__file__).resolve().parent.parent / "notebooks" / f"{stem}.ipynb"
+    text = nbformat.read(path, as_version=4).cells[0].source
+    bullets = text.split("**You will learn to**", 1)[1].strip().split("\n\n", 1)[0]
+    return sum(line.startswith("- ") for line in bullets.splitlines())

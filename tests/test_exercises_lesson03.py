@@ -5,7 +5,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from helpers.exercises.lesson03 import int8_bytes, loss_by_hand, q1, q2
+from helpers.exercises import lesson03 as L03
+from helpers.exercises.lesson03 import loss_by_hand, q1, q2, q3, q4, q5
 
 LOGITS, GOLD = [1.2, -0.8], 1
 
@@ -53,28 +54,59 @@ def test_each_loss_slip_is_named():
     assert len(messages) == len(cases)
 
 
-def test_int8_bytes():
-    assert int8_bytes(768, 768) == 589_824
-    for answer in (589_824, 589_824.0, np.int64(589_824), torch.tensor(589_824)):
-        assert q2.verdict(answer, 768, 768).correct
+def test_the_start_loss_is_predicted_then_revealed(capsys):
+    q2.prediction = None
+    assert q2.kind == "predict"
+    assert q2.verdict(0.69, ["negative", "positive"]).correct and q2.prediction == 0.69
+    assert q2.verdict(-1, ["negative", "positive"]).slips == ("negative",)
+    assert L03.expected_start_loss(["a", "b", "c"]) == math.log(3)
+    q2.reveal(0.7)
+    assert "you predicted 0.690, the untrained model gave 0.700: close" in capsys.readouterr().out
 
 
-def test_each_bytes_slip_is_named():
-    n = 768 * 768
-    cases = {
-        ("float32",): 4 * n, ("float16",): 2 * n, ("bits",): 8 * n, ("float32_bits",): 32 * n,
-        ("saving",): 3 * n, ("quarter",): n / 4, ("rows_plus_cols",): 768 + 768, ("one_row",): 768,
-        ("kib",): 576, ("kb",): 589.824, ("mib",): 0.5625, ("mb",): 0.589824, ("scale",): n + 8,
-        ("not_whole",): 1234.5, ("off",): 1000, ("none",): None,
-    }
-    messages = set()
+def test_macro_f1_of_always_positive_is_sklearns():
+    from sklearn.metrics import f1_score
+
+    gold = [1] * 90 + [0] * 10
+    truth = f1_score(gold, [1] * 100, average="macro", zero_division=0)
+    assert math.isclose(L03.always_positive_macro_f1(0.9), truth)
+    assert q3.verdict(truth, 0.9).correct and q3.verdict(0.47, 0.9).correct
+    weighted = f1_score(gold, [1] * 100, average="weighted", zero_division=0)
+    cases = {("accuracy",): 0.9, ("f1_positive",): 2 * 0.9 / 1.9, ("weighted",): weighted, ("half",): 0.5,
+             ("precision_mean",): 0.45, ("percent",): 47.4, ("off",): 0.2}
     for slips, answer in cases.items():
-        verdict = q2.verdict(answer, 768, 768)
-        assert verdict.slips == slips, (slips, verdict.message)
-        messages.add(verdict.message)
-    assert len(messages) == len(cases)
+        assert q3.verdict(answer, 0.9).slips == slips, (slips, q3.verdict(answer, 0.9).message)
 
 
-def test_a_rectangular_matrix_tells_rows_from_columns():
-    assert q2.verdict(3072 * 768, 3072, 768).correct
-    assert "3072 rows" in q2.verdict(768, 3072, 768).message
+def test_mcnemar_by_hand_and_its_slips():
+    from scipy.stats import binomtest
+
+    for b, c in [(7, 2), (12, 3), (5, 5), (0, 4)]:
+        assert math.isclose(L03.mcnemar_p(b, c), binomtest(min(b, c), b + c, 0.5).pvalue, rel_tol=1e-9)
+        assert q4.verdict(L03.mcnemar_p(b, c), b, c).correct
+    b, c = 12, 3
+    exact = L03.mcnemar_p(b, c)
+    chi2 = (b - c) ** 2 / (b + c)
+    cases = {("one_sided",): exact / 2, ("statistic",): chi2, ("chi2",): math.erfc(math.sqrt(chi2 / 2)),
+             ("strict_tail",): 2 * sum(math.comb(15, i) for i in range(3)) / 2 ** 15, ("off",): 0.5,
+             ("range",): 3.0}
+    for slips, answer in cases.items():
+        assert q4.verdict(answer, b, c).slips == slips, (slips, q4.verdict(answer, b, c).message)
+    assert q4.verdict(2 * sum(math.comb(10, i) for i in range(6)) / 2 ** 10, 5, 5).slips == ("uncapped",)
+
+
+def test_int8_changes_are_predicted_then_counted(capsys):
+    assert q5.kind == "predict" and q5.verdict(2, 100).correct and q5.prediction == 2
+    assert q5.verdict(2.5, 100).slips == ("not_a_count",) and q5.verdict(-1, 100).slips == ("not_a_count",)
+    assert L03.near_the_boundary(np.array([0.51, 0.9, 0.54, 0.99])) == 2
+    q5.reveal(1)
+    assert "you predicted 2, int8 changed 1 answers" in capsys.readouterr().out
+
+
+def test_every_objective_of_lesson03_has_an_exercise():
+    from tests.test_exercises_lesson02 import objective_count
+
+    exercises = [q1, q2, q3, q4, q5]
+    assert all(e.objectives for e in exercises)
+    assert {i for e in exercises for i in e.objectives} == set(range(1, objective_count("03_sentiment_analysis") + 1))
+    assert "predict" in {e.kind for e in exercises}

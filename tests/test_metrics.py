@@ -76,3 +76,46 @@ def test_ner_scores_find_each_sentences_entities_once(monkeypatch):
     monkeypatch.setattr(metrics, "entity_spans", lambda tags: calls.append(tags) or entity_spans(tags))
     metrics.ner_scores(GOLD, PRED)
     assert len(calls) == 2 * len(GOLD)  # gold and predicted, once each
+
+
+def test_seen_unseen_scores_split_entities_by_their_text_in_training():
+    from helpers.metrics import entity_texts, seen_unseen_scores
+
+    train_words = [["Anna", "Berg", "met", "Lutro", "Bank"]]
+    known = entity_texts(train_words, [["B-PER", "I-PER", "O", "B-ORG", "I-ORG"]])
+    assert known == {"Anna Berg", "Lutro Bank"}
+    words = [["Anna", "Berg", "left", "Kelvane", "."], ["Lutro", "Bank", "and", "Tom", "Ray"]]
+    gold = [["B-PER", "I-PER", "O", "B-LOC", "O"], ["B-ORG", "I-ORG", "O", "B-PER", "I-PER"]]
+    pred = [["B-PER", "I-PER", "O", "O", "O"], ["B-ORG", "O", "O", "B-PER", "I-PER"]]
+    table = seen_unseen_scores(known, words, gold, pred)
+    # seen gold: Anna Berg (found), Lutro Bank (missed; "Lutro" predicted instead, which is unseen text)
+    assert table.loc["seen", "gold entities"] == 2 and table.loc["seen", "recall"] == 0.5
+    assert table.loc["seen", "precision"] == 1.0          # predicted seen texts: Anna Berg only
+    # unseen gold: Kelvane (missed), Tom Ray (found); predicted unseen: Lutro (wrong), Tom Ray (right)
+    assert table.loc["unseen", "recall"] == 0.5 and table.loc["unseen", "precision"] == 0.5
+    assert table.loc["unseen", "share of gold"] == 0.5
+    from helpers.metrics import ner_scores
+    assert abs(table.loc["all", "f1"] - ner_scores(gold, pred)["f1"]) < 1e-12, "the rows add up to the usual F1"
+
+
+def test_seen_unseen_scores_with_nothing_known():
+    from helpers.metrics import seen_unseen_scores
+
+    table = seen_unseen_scores(set(), [["Tom"]], [["B-PER"]], [["B-PER"]])
+    assert table.loc["unseen", "f1"] == 1.0 and table.loc["seen", "gold entities"] == 0 and table.loc["seen", "f1"] == 0
+
+
+def test_mcnemar_counts_flips_and_gives_the_exact_binomial_p_value():
+    from scipy.stats import binomtest
+
+    from helpers.metrics import mcnemar
+
+    a = [True] * 10 + [True] * 7 + [False] * 2 + [False] * 5
+    b = [True] * 10 + [False] * 7 + [True] * 2 + [False] * 5
+    result = mcnemar(a, b)
+    assert (result["a_only"], result["b_only"], result["flips"]) == (7, 2, 9)
+    assert abs(result["p_value"] - binomtest(2, 9, 0.5).pvalue) < 1e-12
+    assert mcnemar(a, a)["p_value"] == 1.0 and mcnemar(a, a)["flips"] == 0
+    assert mcnemar(b, a)["a_only"] == 2, "the order of the models matters for the counts, not the p-value"
+    with pytest.raises(ValueError):
+        mcnemar([True], [True, False])

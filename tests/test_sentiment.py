@@ -129,3 +129,27 @@ def test_probe_table_marks_right_and_wrong(sample):
     expected_right = sum(label == "positive" for _, label, _ in PROBES)
     assert (table["model ok"] == "✓").sum() == expected_right
     assert set(table["bag of words"]) <= {"positive", "negative"}
+
+
+def test_head_modules_say_what_the_classifier_reads_and_what_starts_random(tiny):
+    from transformers import DistilBertConfig, DistilBertForSequenceClassification
+
+    from helpers.lessons.sentiment import checkpoint_keys, head_modules
+
+    choice, _ = tiny
+    bert = load_model(choice, "sentiment", {"negative": 0, "positive": 1})
+    stored = checkpoint_keys(choice.path)
+    assert stored and any(k.endswith("pooler.dense.weight") for k in stored)
+    table = head_modules(bert, stored)
+    assert list(table.index) == ["bert.pooler", "dropout", "classifier"]
+    assert table.loc["bert.pooler", "weights"] == "from the checkpoint"   # pretrained tanh layer on [CLS]
+    assert table.loc["classifier", "weights"] == "random (new)" and table.loc["dropout", "weights"] == "no weights"
+    assert table.loc["classifier", "parameters"] == bert.config.hidden_size * 2 + 2
+
+    distil = DistilBertForSequenceClassification(DistilBertConfig(dim=32, hidden_dim=64, n_layers=1, n_heads=2,
+                                                                  vocab_size=100, num_labels=2))
+    fresh = head_modules(distil, stored={"distilbert.embeddings.word_embeddings.weight"})
+    assert "pre_classifier" in fresh.index and fresh.loc["pre_classifier", "weights"] == "random (new)"
+    assert "ReLU" in fresh.loc["pre_classifier", "what it does"]
+    assert head_modules(distil).loc["classifier", "weights"] == "unknown"
+    assert checkpoint_keys("no/such-model-here") is None

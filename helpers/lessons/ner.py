@@ -6,6 +6,7 @@ import re
 from collections import Counter, defaultdict
 from typing import Sequence
 
+import numpy as np
 import torch
 
 from ..data import words_from_subwords
@@ -212,3 +213,24 @@ def ner_demo(model, tokenizer, example: str = "Marguerite Oyelaran opened a libr
     demo.refresh = on_click  # lets tests (and curious learners) run the callback without a browser
     demo.box, demo.output = box, out
     return demo
+
+
+# --- The 🤗 Trainer, scored like fit -----------------------------------------------------------------
+
+def trainer_metrics(id2label: dict[int, str]):
+    """A `compute_metrics` for the Trainer: seqeval's entity-level scores on the positions that carry a
+    label (each word's first subword; -100 marks the rest), so it can pick its best epoch by F1 as fit does."""
+    from seqeval.metrics import f1_score, precision_score, recall_score
+
+    def compute_metrics(eval_pred) -> dict[str, float]:
+        logits, labels = eval_pred[0], eval_pred[1]
+        predictions = np.asarray(logits).argmax(-1)
+        gold, pred = [], []
+        for p_row, l_row in zip(predictions, np.asarray(labels)):
+            keep = l_row != -100
+            gold.append([id2label[int(i)] for i in l_row[keep]])
+            pred.append([id2label[int(i)] for i in p_row[keep]])
+        return {"precision": precision_score(gold, pred, zero_division=0),
+                "recall": recall_score(gold, pred, zero_division=0), "f1": f1_score(gold, pred, zero_division=0)}
+
+    return compute_metrics

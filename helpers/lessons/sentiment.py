@@ -20,6 +20,73 @@ from ..readers import Example
 from ..train import model_device
 
 
+# --- What the head reads, on whichever device the model is -------------------------------------------
+
+def on_model_device(batch: dict, model) -> dict:
+    """The batch moved to the model's device, so a demo cell re-run after fit (model on the GPU) still works."""
+    device = model_device(model)
+    return {k: v.to(device) for k, v in batch.items()}
+
+
+def gradient_growth(make_model: Callable[[], torch.nn.Module], batch: dict, steps: int = 3) -> float:
+    """How many times larger the gradient norm is after `steps` backward passes without zero_grad than
+    after one: gradients add up in .grad until something zeroes them."""
+    probe = make_model().eval()   # eval: no dropout, so every pass computes the same gradient
+    batch = on_model_device(batch, probe)
+    norms = []
+    for _ in range(steps):
+        probe(**batch).loss.backward()
+        norms.append(torch.norm(torch.stack([p.grad.norm() for p in probe.parameters() if p.grad is not None])))
+    return (norms[-1] / norms[0]).item()
+
+
+def checkpoint_keys(path) -> set[str] | None:
+    """Names of the tensors stored in a model folder's (or cached Hub model's) safetensors file; None if unknown."""
+    try:
+        from safetensors import safe_open
+        from transformers.utils import cached_file
+
+        file = cached_file(str(path), "model.safetensors", local_files_only=True)
+        with safe_open(file, "pt") as handle:
+            return set(handle.keys())
+    except Exception:  # noqa: BLE001 - a .bin checkpoint or no file: we simply cannot tell
+        return None
+
+
+HEAD_ROLES = {
+    "pooler": "dense + tanh on the [CLS] vector (BERT pretrained it for next-sentence prediction)",
+    "pre_classifier": "dense + ReLU on the [CLS] vector (DistilBERT's; not in its pretrained checkpoint)",
+    "dropout": "dropout (training only)",
+    "classifier": "the new linear layer: one output per label",
+}
+
+
+def head_modules(model, stored: set[str] | None = None) -> pd.DataFrame:
+    """The modules between the encoder's last layer and the logits, with their parameter count and whether
+    their weights came from the checkpoint (`stored`: checkpoint_keys) or start random."""
+    base = getattr(model, "base_model_prefix", "")
+    encoder = getattr(model, base, None)
+    parts = []
+    if encoder is not None and getattr(encoder, "pooler", None) is not None:
+        parts.append((f"{base}.pooler", encoder.pooler))
+    parts += [(name, module) for name, module in model.named_children() if name != base]
+    rows = []
+    for name, module in parts:
+        tensors = [n for n, _ in module.named_parameters()]
+        if not tensors:
+            origin = "no weights"
+        elif stored is None:
+            origin = "unknown"
+        else:
+            short = name.removeprefix(f"{base}.")
+            loaded = all(f"{name}.{t}" in stored or f"{short}.{t}" in stored for t in tensors)
+            origin = "from the checkpoint" if loaded else "random (new)"
+        role = next((text for key, text in HEAD_ROLES.items() if name.endswith(key)), type(module).__name__)
+        rows.append({"module": name, "what it does": role, "parameters": sum(p.numel() for p in module.parameters()),
+                     "weights": origin, "shape": str(module).replace("\n", " ")[:90]})
+    return pd.DataFrame(rows).set_index("module")
+
+
 # --- Predictions, errors, the baseline and the review box ------------------------------------------
 
 MAX_REVIEW_CHARS = 2000  # the review box reads this much; the model sees max_length tokens anyway
