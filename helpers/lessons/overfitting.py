@@ -97,12 +97,22 @@ def mse(y_true, y_pred) -> float:
     return float(np.mean((np.asarray(y_true, dtype=float) - np.asarray(y_pred, dtype=float)) ** 2))
 
 
-def polynomial_errors(data: CurveData, degree: int, l2: float = 0.0) -> dict[str, float]:
-    """Train and validation MSE of one polynomial fit."""
+def polynomial_errors(data: CurveData, degree: int, l2: float = 0.0, test: bool = False) -> dict[str, float]:
+    """Train and validation MSE of one polynomial fit (and test MSE, when asked and the data have it)."""
     theta = fit_polynomial(data.x_train, data.y_train, degree, l2)
-    return {"degree": degree, "l2": l2,
-            "train_mse": mse(data.y_train, predict_polynomial(theta, data.x_train)),
-            "valid_mse": mse(data.y_valid, predict_polynomial(theta, data.x_valid))}
+    errors = {"degree": degree, "l2": l2,
+              "train_mse": mse(data.y_train, predict_polynomial(theta, data.x_train)),
+              "valid_mse": mse(data.y_valid, predict_polynomial(theta, data.x_valid))}
+    if test and data.x_test is not None and len(data.x_test):
+        errors["test_mse"] = mse(data.y_test, predict_polynomial(theta, data.x_test))
+    return errors
+
+
+def polynomial_arm(data: CurveData, degree: int, l2: float = 0.0) -> tuple[float, dict]:
+    """One polynomial fit as an arm of a comparison: (test MSE, the settings it used)."""
+    errors = polynomial_errors(data, degree, l2, test=True)
+    return errors["test_mse"], {"model": f"polynomial, degree {degree}", "l2": l2, "n_train": len(data.x_train),
+                                "train_data": _fingerprint(data.x_train, data.y_train), "fit": "closed form"}
 
 
 def complexity_curve(data: CurveData, degrees, l2: float = 0.0) -> pd.DataFrame:
@@ -367,44 +377,75 @@ def plot_mse_curves(histories: dict[str, pd.DataFrame], noise: float, title: str
     return fig
 
 
-def plot_remedies(table: pd.DataFrame):
-    """One bar per remedy, right of zero = it helped: on the curve, how much of the validation MSE it
-    removed (% of the MSE without it); on text, the change in validation accuracy (points).
+def plot_comparisons(comparisons: list):
+    """Each remedy's effect over seeds: a dot per seed, the mean as a bar, its 95 % interval as a line;
+    right of zero = it helped. Curve rows in % of the test MSE removed, text rows in accuracy points.
 
-    Reads the columns remedy, setup ("curve"/"text"), without, with and change (> 0 = helped).
-    A cut below -100 % (the remedy more than doubled the MSE) is drawn at -100 % and named.
+    An effect below -100 % (the remedy more than doubled the MSE) is drawn at -100 % and named.
     """
     import matplotlib.pyplot as plt
 
-    parts = [(setup, table[table.setup == setup]) for setup in ("curve", "text") if (table.setup == setup).any()]
-    fig, axes = plt.subplots(1, len(parts), figsize=(6.4 * len(parts), 0.55 * max(len(p) for _, p in parts) + 2.2),
+    parts = [(setup, [c for c in comparisons if c.setup == setup]) for setup in ("curve", "text")]
+    parts = [(setup, part) for setup, part in parts if part]
+    fig, axes = plt.subplots(1, len(parts), figsize=(6.6 * len(parts), 0.5 * max(len(p) for _, p in parts) + 2.4),
                              squeeze=False)
-    labels = {"curve": ("validation MSE removed by the remedy (% of the MSE without it)",
-                        "Curve fitting: how much validation MSE each remedy removed"),
-              "text": ("change in best validation accuracy (percentage points)",
-                       "Text classification: accuracy gained by each remedy")}
+    titles = {"curve": ("test MSE removed by the remedy (% of the MSE without it)", "Curve: test MSE removed"),
+              "text": ("change in test accuracy (percentage points)", "Text: test accuracy gained")}
     clipped: list[str] = []
     for ax, (setup, part) in zip(axes[0], parts):
-        change = 100 * part["change"].to_numpy(dtype=float)
-        shown = np.maximum(change, -100) if setup == "curve" else change
         y = np.arange(len(part))
-        ax.barh(y, shown, color=["tab:green" if c > 0 else "tab:red" for c in change], height=0.6)
+        for yi, c in zip(y, part):
+            s = c.summary()
+            floor = -100 if setup == "curve" else -np.inf
+            color = "tab:green" if s["low"] > 0 else "tab:red" if s["high"] < 0 else "tab:gray"
+            ax.barh(yi, max(s["effect"], floor), color=color, alpha=0.35, height=0.6)
+            ax.plot([max(s["low"], floor), max(s["high"], floor)], [yi, yi], color=color, lw=2)
+            ax.plot(np.maximum(c.effects, floor), np.full(len(c.effects), yi), "o", color="black", ms=3.5)
+            if setup == "curve" and s["low"] < -100:
+                clipped.append(c.remedy)
         ax.axvline(0, color="black", lw=0.8)
-        ax.set_yticks(y, part["remedy"], fontsize=8)
+        ax.set_yticks(y, [c.remedy + (" (guaranteed)" if c.guaranteed else "") for c in part], fontsize=8)
         ax.invert_yaxis()
-        xlabel, title = labels[setup]
+        xlabel, title = titles[setup]
         ax.set(xlabel=xlabel, ylabel="remedy", title=title)
         ax.title.set_fontsize(10)
-        reach = max(5.0, float(np.abs(shown).max()) * 1.45)
-        ax.set_xlim(-reach if (shown < 0).any() else -reach * 0.08, reach)
-        number = "{:.3g}" if setup == "curve" else "{:.3f}"
-        for yi, value, before, after in zip(y, shown, part["without"], part["with"]):
-            # right of the bar when it helped, right of zero when it hurt: clear of the remedy names
-            ax.annotate(f"{number.format(before)} → {number.format(after)}", (max(value, 0), yi), xytext=(4, 0),
-                        textcoords="offset points", ha="left", va="center", fontsize=7.5)
-        clipped += part["remedy"][change < -100].tolist() if setup == "curve" else []
-    finish(fig, "Green: the remedy helped; red: it hurt. Each bar is labelled with the value without → with the remedy."
-           + (f" Drawn at -100 %, but worse still: {', '.join(clipped)}." if clipped else ""))
+    finish(fig, "Bar: mean effect over seeds; line: its 95 % interval; dots: one per seed. Green: the whole "
+                "interval is above zero (helps); red: below (hurts); grey: no clear effect."
+           + (f" Cut at -100 %: {', '.join(clipped)}." if clipped else ""))
+    return fig
+
+
+def learning_curve(sizes, *, degree: int | None = None, seeds=range(5), mlp_options: dict | None = None,
+                   **data_options) -> pd.DataFrame:
+    """Train and validation MSE against the training-set size, averaged over seeds: for a polynomial
+    of `degree`, or (degree=None) for the MLP with `mlp_options`. Larger sets extend smaller ones."""
+    rows = []
+    for n in sizes:
+        for seed in seeds:
+            data = make_curve_data(n_train=n, seed=seed, **data_options)
+            if degree is not None:
+                errors = polynomial_errors(data, degree)
+            else:
+                model, _ = train_mlp(data, seed=seed, record_every=10**9, **(mlp_options or {}))
+                errors = mlp_errors(model, data, test=False)
+            rows.append({"n_train": n, "seed": seed, "train_mse": errors["train_mse"], "valid_mse": errors["valid_mse"]})
+    return pd.DataFrame(rows).groupby("n_train")[["train_mse", "valid_mse"]].mean().reset_index()
+
+
+def plot_learning_curves(curves: dict[str, pd.DataFrame], noise: float):
+    """Train (dotted) and validation (solid) MSE against the number of training points, log-log."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.6, 3.8))
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for (name, c), color in zip(curves.items(), colors):
+        ax.loglog(c.n_train, c.train_mse, "o:", color=color, label=f"{name}: train")
+        ax.loglog(c.n_train, c.valid_mse, "s-", color=color, label=f"{name}: validation")
+    ax.axhline(noise ** 2, color="gray", ls="--", lw=0.8, label=f"noise level {noise ** 2:.3g} (best possible)")
+    ax.set(xlabel="training points (log scale)", ylabel="MSE (log scale, no unit)",
+           title="Learning curves: error against the amount of training data")
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    finish(fig, "Mean over seeds; each seed draws its own training, validation and test points.")
     return fig
 
 
@@ -431,6 +472,7 @@ class Comparison:
     also_differs: tuple = ()
     note: str = ""
     guaranteed: bool = False
+    kind: str = ""                  # the remedy's family, for the advice table
 
     def add(self, seed, without: float, with_: float, settings_without: dict, settings_with: dict) -> None:
         self.seeds.append(seed)
