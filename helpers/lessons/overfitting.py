@@ -404,6 +404,13 @@ def plot_comparisons(comparisons: list):
             if setup == "curve" and s["low"] < -100:
                 clipped.append(c.remedy)
         ax.axvline(0, color="black", lw=0.8)
+        from matplotlib.lines import Line2D
+        from matplotlib.patches import Patch
+
+        ax.legend(handles=[Patch(color="gray", alpha=0.35, label="mean effect"),
+                           Line2D([], [], color="gray", lw=2, label="95 % interval"),
+                           Line2D([], [], color="black", marker="o", ms=3.5, ls="", label="one seed")],
+                  fontsize=7, loc="lower right")
         ax.set_yticks(y, [c.remedy + (" (guaranteed)" if c.guaranteed else "") for c in part], fontsize=8)
         ax.invert_yaxis()
         xlabel, title = titles[setup]
@@ -549,10 +556,10 @@ def comparison_table(comparisons: list[Comparison]) -> pd.DataFrame:
     rows = []
     for c in comparisons:
         s = c.summary()
-        number = "{:.3f}"
+        number = "{:.3f}" if c.setup == "text" else "{:.3g}"
         rows.append({"remedy": s["remedy"], "the one knob": s["knob"], "also differs": s["also_differs"],
-                     "seeds": s["seeds"], "test, without": number.format(s["without"]),
-                     "test, with": number.format(s["with"]),
+                     "seeds": s["seeds"], "test, without (mean)": number.format(s["without"]),
+                     "test, with (mean)": number.format(s["with"]),
                      "effect (95 % interval)": f"{s['effect']:+.1f} [{s['low']:+.1f}, {s['high']:+.1f}]",
                      "unit": s["unit"], "per seed": ", ".join(f"{e:+.1f}" for e in s["per_seed"]),
                      "verdict": s["verdict"] + (" (guaranteed)" if c.guaranteed else "")})
