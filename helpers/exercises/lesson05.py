@@ -385,6 +385,10 @@ KEEPS = "a function keeps_label(original, augmented) returning True or False"
 
 
 def keeps_label(original, augmented):
+    from collections import Counter
+
+    from helpers.lessons.overfitting import PROTECTED
+
     def protected_words(text):
         return Counter(w for w in (w.lower().strip(".,!?;:") for w in text.split()) if w in PROTECTED)
 
@@ -471,6 +475,8 @@ def clear_text_remedies(comparisons):
 
 
 def _judge_clear(answer, comparisons) -> str | None:
+    if isinstance(answer, (bool, np.bool_)):
+        raise Wrong(f"{answer} is a truth value; give {NAMES}", "bool")
     if isinstance(answer, str):
         answer = [answer]
     if answer is None:
