@@ -44,10 +44,10 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
         "sentiment": dict(model=ENCODER, dataset=None, epochs=ByModel(2, 4), lr=LR_FEW_STEPS, batch_size=8,
                           max_length=64, subset=200),
         "regression": dict(epochs=200, lr=0.02),
-        # Eight fine-tuning runs; below about 40 steps the pretrained encoder stays at chance (0.51 measured
-        # with 15 steps), which would make every remedy look useless. 160 reviews × 2 epochs reach about 0.86.
-        # Lesson 05 runs every remedy over `seeds` seeds (3: the fewest that give an interval).
-        "overfitting": dict(model=ENCODER, dataset=None, epochs=ByModel(2, 3), lr=LR_FEW_STEPS, batch_size=8,
+        # Lesson 05 runs five text arms over `seeds` seeds (3: the fewest that give a useful interval), so
+        # each run is one epoch: 160 reviews in 20 steps took the pretrained encoder to 0.64 and 0.76
+        # validation accuracy (seeds 42, 43; 0.84 to 0.90 after a second epoch): enough for CI.
+        "overfitting": dict(model=ENCODER, dataset=None, epochs=ByModel(1, 3), lr=LR_FEW_STEPS, batch_size=8,
                             max_length=64, subset=160, mlp_epochs=600, ensemble_size=3, seeds=3),
     },
     # A CPU laptop: a small pretrained model and a slice of the real data, minutes per lesson.

@@ -197,8 +197,9 @@ def train_mlp(data: CurveData, *, epochs: int = 1000, lr: float = 0.01, weight_d
     weights = [p for p in model.parameters() if p.ndim >= 2]
     biases = [p for p in model.parameters() if p.ndim < 2]
     optimizer = torch.optim.AdamW([{"params": weights, "weight_decay": weight_decay},
-                                   {"params": biases, "weight_decay": 0.0}], lr=lr)
-    xt, yt = (torch.tensor(a, dtype=torch.float32) for a in (data.x_train, data.y_train))
+                                   {"params": biases, "weight_decay": 0.0}], lr=lr, foreach=True)
+    xt, yt, xv, yv = (torch.tensor(a, dtype=torch.float32) for a in (data.x_train, data.y_train,
+                                                                      data.x_valid, data.y_valid))
     rows, best, best_state, bad = [], math.inf, None, 0
     for epoch in range(1, epochs + 1):
         model.train()
@@ -209,7 +210,9 @@ def train_mlp(data: CurveData, *, epochs: int = 1000, lr: float = 0.01, weight_d
         loss.backward()
         optimizer.step()
         if epoch % record_every == 0 or epoch == epochs:
-            rows.append({"epoch": epoch, **mlp_errors(model, data, test=False)})
+            model.eval()  # dropout off while measuring
+            with torch.no_grad():
+                rows.append({"epoch": epoch, "train_mse": model(xt, yt).loss.item(), "valid_mse": model(xv, yv).loss.item()})
             if patience is not None:
                 if rows[-1]["valid_mse"] < best:
                     best, bad = rows[-1]["valid_mse"], 0
