@@ -1,5 +1,6 @@
-"""Lesson 05's tools: overfitting on a small curve, and the remedies (L2, dropout, ensembles,
-augmentation, freezing, LoRA, FGM) that tame it."""
+"""Lesson 05's tools: overfitting on a small curve, the remedies that tame it (L2 and weight decay,
+dropout, early stopping, ensembles, more data, augmentation, freezing, LoRA, FGM), and the
+comparisons that measure each one against a baseline differing in that remedy alone, over seeds."""
 from __future__ import annotations
 
 import contextlib
@@ -736,8 +737,9 @@ def lora_targets(model: torch.nn.Module) -> tuple[str, ...]:
 
 def add_lora(model: torch.nn.Module, r: int = 8, alpha: int = 16, dropout: float = 0.1,
              targets: tuple[str, ...] | None = None) -> torch.nn.Module:
-    """Wrap a sequence classifier with LoRA: the base is frozen, each target Linear gets a
-    trainable low-rank update B·A (rank r), and the classifier head stays trainable."""
+    """Wrap a sequence classifier with LoRA: the base is frozen, each target Linear W computes
+    W·x + (alpha/r)·B·A·x with trainable A (r×d, random) and B (d×r, zero), and the new classifier
+    head stays trainable. After training, peft's merge_and_unload() folds (alpha/r)·B·A into W."""
     targets = targets or lora_targets(model)
     import warnings
 
