@@ -13,6 +13,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from ..env import get_device  # noqa: F401 - the device tests patch it here: nothing in this module may use it
 from ..plots import finish, integer_epochs, off_chart
 from ..readers import Example
 from ..train import model_device
@@ -255,8 +256,8 @@ def mlp_predict(model: nn.Module, x: np.ndarray) -> np.ndarray:
     return model(torch.tensor(x, dtype=torch.float32, device=model_device(model))).logits.cpu().numpy()
 
 
-def mlp_errors(model: nn.Module, data: CurveData, test: bool = True) -> dict[str, float]:
-    """Train and validation MSE, and test MSE when the data have a test split and `test` is True."""
+def mlp_errors(model: nn.Module, data: CurveData, test: bool = False) -> dict[str, float]:
+    """Train and validation MSE, and test MSE when asked (`test=True`) and the data have a test split."""
     errors = {"train_mse": mse(data.y_train, mlp_predict(model, data.x_train)),
               "valid_mse": mse(data.y_valid, mlp_predict(model, data.x_valid))}
     if test and data.x_test is not None and len(data.x_test):
@@ -581,7 +582,7 @@ def largest_clear_effect(comparisons: list[Comparison], setup: str) -> dict | No
 def curve_arm(data: CurveData, **options) -> tuple[float, dict, CurveMLP, pd.DataFrame]:
     """One MLP run: (test MSE, the settings it really used, the model, its history)."""
     model, history = train_mlp(data, **options)
-    return mlp_errors(model, data)["test_mse"], history.attrs["settings"], model, history
+    return mlp_errors(model, data, test=True)["test_mse"], history.attrs["settings"], model, history
 
 
 def fit_settings(model: torch.nn.Module, train_loader, options: dict) -> dict:
