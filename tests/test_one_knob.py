@@ -119,3 +119,23 @@ def test_fit_settings_follow_fits_signature(text_task):
     assert used["trainable"].startswith(f"{sum(p.numel() for p in model.parameters()):,} weights")
     with pytest.raises(TypeError):
         fit_settings(model, make_loader(ds, tok, 8), {"epoch": 2})   # a misspelt option is not silently ignored
+
+
+def test_the_headline_skips_guaranteed_and_unclear_effects():
+    from helpers.lessons.overfitting import comparison_table, largest_clear_effect
+
+    def comparison(name, setup, effects, guaranteed=False):
+        c = Comparison(name, knob="k", setup=setup, guaranteed=guaranteed)
+        for seed, e in enumerate(effects):
+            c.add(seed, 0.5, 0.5 + e / 100 if setup == "text" else 0.5 * (1 - e / 100), {"k": 0}, {"k": 1})
+        return c
+
+    rows = [comparison("small but clear", "text", [2.0, 2.1, 1.9]), comparison("big but noisy", "text", [20, -5, 15]),
+            comparison("guaranteed", "text", [9.0, 9.1, 8.9], guaranteed=True),
+            comparison("curve", "curve", [50, 51, 49])]
+    assert largest_clear_effect(rows, "text")["remedy"] == "small but clear"
+    assert largest_clear_effect(rows, "curve")["effect"] == pytest.approx(50)
+    assert largest_clear_effect(rows[1:3], "text") is None
+    table = comparison_table(rows)
+    assert list(table.verdict) == ["helps", "no clear effect", "helps (guaranteed)", "helps"]
+    assert table["per seed"][0] == "+2.0, +2.1, +1.9"
