@@ -28,3 +28,12 @@ def test_a_run_of_one_lesson_keeps_the_other_lessons_and_dates_its_own():
     table = record_results.render_lesson("05_overfitting_mitigation", {"smoke": merged})
     assert "2026-11-30" in table and "2026-11-24" not in table and "| 90 s | none |" in table
     assert "2026-11-30" in record_results.render_lessons({"smoke": merged})
+
+
+def test_the_record_keeps_per_seed_values_but_not_each_arms_settings():
+    metrics = {"comparisons": {"dropout": {"test_without": [0.2, 0.3], "test_with": [0.1, 0.2], "effect": 40.0,
+                                           "settings_without": [{"dropout": 0.0}], "settings_with": [{"dropout": 0.1}]}},
+               "seeds": 2}
+    slim = record_results._slim(metrics)
+    assert slim["comparisons"]["dropout"] == {"test_without": [0.2, 0.3], "test_with": [0.1, 0.2], "effect": 40.0}
+    assert slim["seeds"] == 2 and record_results._slim({"f1": 0.5}) == {"f1": 0.5}

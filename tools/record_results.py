@@ -63,6 +63,15 @@ def _no_path(model: str) -> str:
     return f"{name} shape, random weights" if (Path(model).expanduser() / SHAPE_MARKER).exists() else name
 
 
+def _slim(metrics: dict) -> dict:
+    """The metrics as docs/results.json keeps them: lesson 05's per-arm settings stay in runs/ only."""
+    comparisons = metrics.get("comparisons")
+    if not isinstance(comparisons, dict):
+        return metrics
+    keep = {name: {k: v for k, v in c.items() if not k.startswith("settings_")} for name, c in comparisons.items()}
+    return {**metrics, "comparisons": keep}
+
+
 def collect(folder: Path) -> dict:
     """One run folder as a results entry: when, where, with which model, and each lesson's numbers."""
     rows = json.loads((folder / "timings.json").read_text())
@@ -75,7 +84,7 @@ def collect(folder: Path) -> dict:
         lessons[Path(row["notebook"]).stem] = {
             "seconds": row["seconds"], "peak_mb": row["peak_mb"], "status": row["status"],
             "model": model, "data": record.get("data", "—"),
-            "headline": record.get("headline"), "metrics": record.get("metrics", {})}
+            "headline": record.get("headline"), "metrics": _slim(record.get("metrics", {}))}
     models = sorted({v["model"] for v in lessons.values() if v["model"] != "—"})
     return {"profile": rows[0]["profile"], "date": time.strftime("%Y-%m-%d", time.localtime((folder / "timings.json").stat().st_mtime)),
             "machine": describe_machine(), "models": models, "lessons": lessons}
