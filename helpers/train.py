@@ -50,12 +50,16 @@ def warmup_schedule(optimizer: torch.optim.Optimizer, total_steps: int, warmup: 
 
 def train_epoch(model, loader, optimizer, scheduler=None, *, grad_accum: int = 1,
                 max_grad_norm: float | None = 1.0, scaler=None, progress: bool = True,
-                desc: str = "train") -> float:
+                desc: str = "train", adversarial=None) -> float:
     """One pass over the data on the model's device; returns the mean training loss.
 
-    The five steps every PyTorch loop needs: forward, loss, backward, step, zero_grad.
+    The five steps every PyTorch loop needs: forward, loss, backward, step, zero_grad. With
+    `adversarial` (e.g. lesson 05's FGM) each batch runs a second time, its inputs perturbed to raise
+    the loss, and both passes' gradients add up before the step.
     """
     device = model_device(model)
+    if adversarial is not None:
+        adversarial.attach(model)  # watches the input embeddings of every clean forward pass
     ddp = isinstance(model, torch.nn.parallel.DistributedDataParallel)
     model.train()
     total, count = 0.0, 0
@@ -70,6 +74,10 @@ def train_epoch(model, loader, optimizer, scheduler=None, *, grad_accum: int = 1
             with _autocast(device):
                 loss = model(**batch).loss  # the model computes the loss when given labels
             (scaler.scale(loss / grad_accum) if scaler else loss / grad_accum).backward()
+            if adversarial is not None:  # the same batch, pushed up the loss; the same autocast and scaling
+                with adversarial.perturbed(), _autocast(device):
+                    adv_loss = model(**batch).loss
+                (scaler.scale(adv_loss / grad_accum) if scaler else adv_loss / grad_accum).backward()
         if last:
             if scaler:
                 scaler.unscale_(optimizer)
@@ -203,13 +211,14 @@ def fit(model, train_loader, valid_loader, *, epochs: int = 3, lr: float = 5e-5,
         max_grad_norm: float | None = 1.0, metric_fn: MetricFn | None = None,
         monitor: str = "valid_loss", patience: int | None = None, checkpoint_dir: str | Path | None = None,
         resume: bool = False, seed: int = 42, device=None, progress: bool = True,
-        optimizer: torch.optim.Optimizer | None = None) -> pd.DataFrame:
+        optimizer: torch.optim.Optimizer | None = None, adversarial=None) -> pd.DataFrame:
     """Train with AdamW, linear warmup and decay, clipping, early stopping and checkpoints.
 
     `patience=N` stops after N epochs in a row without a better `monitor`. Returns the history as
     a DataFrame (one row per epoch). With `checkpoint_dir`, the state is saved after every epoch;
     `resume=True` continues from it and ends with the same weights as an unbroken run. On return
     the model holds the best epoch's weights by `monitor`. `device=None` trains on get_device().
+    `adversarial` adds adversarial training to every step (see train_epoch).
     """
     if patience is not None and patience < 1:
         raise ValueError(f"patience={patience}: give the number of epochs without improvement "
@@ -258,7 +267,7 @@ def fit(model, train_loader, valid_loader, *, epochs: int = 3, lr: float = 5e-5,
             t0 = time.perf_counter()
             train_loss = train_epoch(net, train_loader, optimizer, scheduler, grad_accum=grad_accum,
                                      max_grad_norm=max_grad_norm, scaler=scaler, progress=progress,
-                                     desc=f"epoch {epoch + 1}/{epochs}")
+                                     desc=f"epoch {epoch + 1}/{epochs}", adversarial=adversarial)
             if net is model:
                 valid_loss, outputs = evaluate(model, valid_loader)
             else:

@@ -12,7 +12,7 @@ import torch
 
 from helpers.exercises import lesson00, lesson01, lesson02, lesson03, lesson04, lesson05
 from helpers.exercises.check import Exercise, Wrong, solution_source
-from helpers.lessons.overfitting import add_lora, complexity_curve, make_curve_data
+from helpers.lessons.overfitting import Comparison, add_lora, complexity_curve, make_curve_data
 from helpers.lessons.regression import add_bias_column, learning_rate_run
 from helpers.metrics import entity_spans
 from helpers.models import load_model
@@ -77,14 +77,35 @@ def exercises(tiny):
         "04 q5": (lesson04.q5, (X,)),
         "04 q6": (lesson04.q6, (X.float(), y.float())),
         "05 q1": (lesson05.q1, (complexity,)),
-        "05 q2": (lesson05.q2, (lora_model,)),
-        "05 q3": (lesson05.q3, (torch.tensor([[0.3, -0.4], [1.2, 0.0]]), 0.5)),
+        "05 q2": (lesson05.q2, (mse_history(0.30, 0.20), mse_history(0.30, 0.25))),
+        "05 q3": (lesson05.q3, (mse_history(0.30, 0.20), mse_history(0.30, 0.15))),
+        "05 q4": (lesson05.q4, (mse_history(0.5, 0.3, 0.35, 0.34, 0.33, 0.1), 3)),
+        "05 q5": (lesson05.q5, (["I did enjoy this film"], ["I did not enjoy this film"])),
+        "05 q6": (lesson05.q6, (lora_model,)),
+        "05 q7": (lesson05.q7, (torch.tensor([[0.3, -0.4], [1.2, 0.0]]), 0.5)),
+        "05 q8": (lesson05.q8, (lesson05_comparisons(),)),
     }
+
+
+def mse_history(*valid):
+    import pandas as pd
+
+    return pd.DataFrame({"epoch": [10 * (i + 1) for i in range(len(valid))], "train_mse": 0.01, "valid_mse": list(valid)})
+
+
+def lesson05_comparisons():
+    rows = []
+    for name, effects in (("clear", [3.0, 3.2, 2.9]), ("noisy", [6.0, -2.0, 5.0])):
+        c = Comparison(name, knob="k", setup="text")
+        for seed, e in enumerate(effects):
+            c.add(seed, 0.8, 0.8 + e / 100, {"k": 0}, {"k": 1})
+        rows.append(c)
+    return rows
 
 
 KEYS = ["00 q1", "00 q2", "00 q3", "00 q4", "00 q5", "01 q1", "01 q2", "01 q3", "01 q4", "02 q1", "02 q2", "02 q3",
         "02 q4", "02 q5", "02 q6", "02 q7", "03 q1", "03 q2", "03 q3", "03 q4", "03 q5", "04 q1", "04 q2", "04 q3",
-        "04 q4", "04 q5", "04 q6", "05 q1", "05 q2", "05 q3"]
+        "04 q4", "04 q5", "04 q6"] + [f"05 q{i}" for i in range(1, 9)]
 
 
 def run_shown_solution(exercise: Exercise, context: tuple):
@@ -112,12 +133,16 @@ ODD = [None, "0.5", b"0.5", True, np.bool_(False), float("nan"), float("inf"), [
 @pytest.mark.parametrize("key", KEYS)
 def test_odd_answers_get_feedback_never_a_traceback(exercises, key):
     exercise, context = exercises[key]
+    predict = exercise.kind == "predict"   # a prediction *is* True or False
     for odd in ODD:
+        if predict and isinstance(odd, (bool, np.bool_)):
+            continue
         verdict = exercise.verdict(odd, *context)
         assert verdict.status in ("wrong", "untouched"), (odd, verdict)
         assert verdict.message[0] in "❌⏳" and verdict.slips != ("unreadable",), (odd, verdict.message)
-    expected = ("not_a_function",) if exercise.function else ("bool",)
-    assert exercise.verdict(np.bool_(True), *context).slips == exercise.verdict(True, *context).slips == expected
+    if not predict:
+        expected = ("not_a_function",) if exercise.function else ("bool",)
+        assert exercise.verdict(np.bool_(True), *context).slips == exercise.verdict(True, *context).slips == expected
 
 
 @pytest.mark.parametrize("key", KEYS)

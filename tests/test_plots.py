@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from helpers.lessons.overfitting import (complexity_curve, fit_polynomial, make_curve_data, plot_complexity,  # noqa: E402
-                                         plot_fits, plot_mse_curves, plot_remedies, predict_polynomial,
+                                         plot_comparisons, plot_fits, plot_learning_curves, plot_mse_curves, predict_polynomial,
                                          show_regularization)
 from helpers.lessons.regression import learning_rate_run, plot_learning_rate_run, show_learning_rate  # noqa: E402
 from helpers.lessons.sentiment import plot_confidence  # noqa: E402
@@ -46,18 +46,19 @@ def history(epochs: int = 3) -> pd.DataFrame:
                          "macro_f1": 0.4 + e / 10, "lr": 5e-5, "seconds": 1.0})
 
 
-def remedies() -> pd.DataFrame:
-    table = pd.DataFrame([
-        {"remedy": "L2, degree-12 polynomial", "setup": "curve", "without": 180.0, "with": 0.09},
-        {"remedy": "weight decay, MLP", "setup": "curve", "without": 0.15, "with": 0.09},
-        {"remedy": "dropout, MLP", "setup": "curve", "without": 0.15, "with": 0.12},
-        {"remedy": "ensemble, MLP", "setup": "curve", "without": 0.15, "with": 0.17},
-        {"remedy": "augmentation", "setup": "text", "without": 0.91, "with": 0.93},
-        {"remedy": "freezing", "setup": "text", "without": 0.91, "with": 0.50}])
-    curve = table.setup == "curve"
-    table["change"] = np.where(curve, (table["without"] - table["with"]) / table["without"],
-                               table["with"] - table["without"])
-    return table
+def remedies() -> list:
+    from helpers.lessons.overfitting import Comparison
+
+    rows = []
+    for name, setup, without, with_ in [("L2, degree-12 polynomial", "curve", 180.0, 0.09),
+                                         ("weight decay, MLP", "curve", 0.15, 0.09),
+                                         ("dropout, MLP", "curve", 0.15, 0.12), ("ensemble, MLP", "curve", 0.15, 0.17),
+                                         ("augmentation", "text", 0.91, 0.93), ("freezing", "text", 0.91, 0.50)]:
+        c = Comparison(name, knob="k", setup=setup)
+        for seed, wobble in enumerate((0.0, 0.01, -0.01)):
+            c.add(seed, without, with_ + wobble * with_, {"k": 0}, {"k": 1})
+        rows.append(c)
+    return rows
 
 
 def drawn_by_show(call) -> plt.Figure:
@@ -89,7 +90,9 @@ FIGURES = {
     "plot_mse_curves, early stopping": lambda: plot_mse_curves(
         {"stopped": _mse_history().rename(columns={"train_mse": "train_loss", "valid_mse": "valid_loss"})},
         DATA.noise, "Early stopping", kept_epoch=2),
-    "plot_remedies": lambda: plot_remedies(remedies()),
+    "plot_comparisons": lambda: plot_comparisons(remedies()),
+    "plot_learning_curves": lambda: plot_learning_curves(
+        {"degree 1": pd.DataFrame({"n_train": [15, 30], "train_mse": [0.2, 0.22], "valid_mse": [0.3, 0.27]})}, 0.25),
 }
 
 
@@ -157,14 +160,16 @@ def test_complexity_curve_shows_the_middle_degrees_and_names_what_is_off_the_cha
     plt.close(fig)
 
 
-def test_remedies_plot_keeps_small_changes_visible_next_to_a_huge_one():
-    table = remedies()
-    fig = plot_remedies(table)
+def test_comparisons_plot_keeps_small_effects_visible_next_to_a_huge_one():
+    rows = remedies()
+    fig = plot_comparisons(rows)
     curve_ax = fig.axes[0]
     span = np.diff(curve_ax.get_xlim())[0]
     widths = [abs(bar.get_width()) for bar in curve_ax.patches]
-    assert len(widths) == (table.setup == "curve").sum()
-    assert min(widths) / span > 0.03, "every remedy's bar must be visible, not flattened by L2's 180"
+    assert len(widths) == sum(c.setup == "curve" for c in rows)
+    assert min(widths) / span > 0.03, "every remedy's bar must be visible, not flattened by L2's 99.9 %"
     # right of zero = helped: the ensemble made things worse and points left
     assert [bar.get_width() > 0 for bar in curve_ax.patches] == [True, True, True, False]
+    dots = [line for line in curve_ax.get_lines() if line.get_marker() == "o" and len(line.get_xdata()) == 3]
+    assert len(dots) == 4   # one dot per seed, for each curve remedy
     plt.close(fig)

@@ -21,12 +21,14 @@ def test_lesson05_text_sections_take_the_shape(shape, label2id, tiny, capsys):
     cells = nbformat.read(ROOT / "notebooks" / "05_overfitting_mitigation.ipynb", as_version=4).cells
     ns: dict = {}
     exec(next(c.source for c in cells if "parameters" in c.metadata.get("tags", [])), ns)
-    ns.update(MODEL="kit-tiny", DATA_DIR=str(SHAPES / shape), EPOCHS=1)
+    ns.update(MODEL="kit-tiny", DATA_DIR=str(SHAPES / shape), EPOCHS=1, SEEDS=2)
     for start in ("import time", "settings = load_settings(",     # imports, settings
-                  "splits = load_sentiment_data(",                 # data, labels, the baseline run
-                  "augmented_ds = "):                              # the augmentation run
+                  "splits = load_sentiment_data(",                 # data, labels, the baseline runs
+                  "augmentation = Comparison("):                   # the augmentation runs
         exec(cell_starting(cells, start), ns)
     assert ns["label2id"] == label2id
     assert set(ns["train_ds"].gold()) == set(label2id.values())
-    assert 0 <= ns["baseline_acc"] <= 1 and 0 <= ns["augment_acc"] <= 1
+    augmentation = ns["augmentation"]
+    assert len(augmentation.seeds) == 2 and all(0 <= a <= 1 for a in augmentation.without + augmentation.with_)
+    ns["check_one_knob"](augmentation)
     assert "Vocabulary:" in capsys.readouterr().out

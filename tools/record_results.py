@@ -30,7 +30,20 @@ SHOWN = {
     "03_sentiment_analysis": [("bag of words", "bow_test_accuracy"), ("probes right", "probes_right"),
                               ("int8 accuracy", "int8_accuracy")],
     "04_regression_basics": [("exact solution's test R²", "exact_test_r2")],
+    "05_overfitting_mitigation": [("largest clear curve effect (% of test MSE)", "largest_clear_curve_effect.label"),
+                                  ("text baseline's test accuracy", "text_baseline_test_accuracy"),
+                                  ("seeds", "seeds")],
 }
+# Headlines a lesson no longer records, because they did not mean what they said: older runs show "—".
+# Lesson 05 counted "remedies that helped", wins that one seed, a validation-chosen epoch scored on
+# validation, and an ensemble judged against its members' mean (which it cannot lose) made up.
+DROPPED_HEADLINES = {"remedies that helped, of 10"}
+
+
+def headline_of(row: dict) -> dict | None:
+    """The row's headline, unless it is one the kit dropped."""
+    headline = row.get("headline")
+    return None if not headline or headline.get("name") in DROPPED_HEADLINES else headline
 
 
 def describe_machine() -> str:
@@ -50,6 +63,15 @@ def _no_path(model: str) -> str:
     return f"{name} shape, random weights" if (Path(model).expanduser() / SHAPE_MARKER).exists() else name
 
 
+def _slim(metrics: dict) -> dict:
+    """The metrics as docs/results.json keeps them: lesson 05's per-arm settings stay in runs/ only."""
+    comparisons = metrics.get("comparisons")
+    if not isinstance(comparisons, dict):
+        return metrics
+    keep = {name: {k: v for k, v in c.items() if not k.startswith("settings_")} for name, c in comparisons.items()}
+    return {**metrics, "comparisons": keep}
+
+
 def collect(folder: Path) -> dict:
     """One run folder as a results entry: when, where, with which model, and each lesson's numbers."""
     rows = json.loads((folder / "timings.json").read_text())
@@ -62,7 +84,7 @@ def collect(folder: Path) -> dict:
         lessons[Path(row["notebook"]).stem] = {
             "seconds": row["seconds"], "peak_mb": row["peak_mb"], "status": row["status"],
             "model": model, "data": record.get("data", "—"),
-            "headline": record.get("headline"), "metrics": record.get("metrics", {})}
+            "headline": record.get("headline"), "metrics": _slim(record.get("metrics", {}))}
     models = sorted({v["model"] for v in lessons.values() if v["model"] != "—"})
     return {"profile": rows[0]["profile"], "date": time.strftime("%Y-%m-%d", time.localtime((folder / "timings.json").stat().st_mtime)),
             "machine": describe_machine(), "models": models, "lessons": lessons}
@@ -88,18 +110,18 @@ def render_lesson(lesson: str, runs: dict) -> str:
     rows = [(name, run["lessons"][lesson]) for name, run in runs.items() if lesson in run["lessons"]]
     if not rows:
         return "No run of this lesson has been recorded yet: `make run` then `make record`."
-    headline = next((r["headline"]["name"] for _, r in rows if r.get("headline")), "headline")
+    headline = next((headline_of(r)["name"] for _, r in rows if headline_of(r)), "headline")
     extra = SHOWN.get(lesson, [])
     head = ["run", "model", "data", "whole notebook", headline, *(c for c, _ in extra)]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, r in rows:
         timing_only = r["status"].startswith("timing only")
-        value = "timing only" if timing_only else _fmt((r.get("headline") or {}).get("value"))
+        value = "timing only" if timing_only else _fmt((headline_of(r) or {}).get("value"))
         cells = [name, r["model"], r["data"], f"{r['seconds']:.0f} s", value,
                  *("—" if timing_only else _fmt(_get(r["metrics"], key)) for _, key in extra)]
         lines.append("| " + " | ".join(str(c).replace("|", "/") for c in cells) + " |")
-    dates = sorted({runs[name]["date"] for name, _ in rows})
-    machines = sorted({runs[name]["machine"] for name, _ in rows})
+    dates = sorted({r.get("date") or runs[name]["date"] for name, r in rows})
+    machines = sorted({r.get("machine") or runs[name]["machine"] for name, r in rows})
     lines.append("")
     lines.append(f"Measured with `make run` on {', '.join(dates)}, on {'; '.join(machines)}; recorded in "
                  "`docs/results.json`. Another machine, seed or library version gives somewhat different numbers.")
@@ -119,15 +141,18 @@ def render_lessons(runs: dict) -> str:
             r = runs[name]["lessons"].get(lesson)
             if r is None:
                 cells.append("—")
-            elif r["status"].startswith("timing only") or not r.get("headline"):
+            elif r["status"].startswith("timing only") or not headline_of(r):
                 cells.append(f"{r['seconds']:.0f} s")
             else:
                 cells.append(f"{r['seconds']:.0f} s · {r['headline']['name']} {_fmt(r['headline']['value'])}")
         lines.append(f"| {lesson[:2]} | " + " | ".join(cells) + " |")
     models = "; ".join(f"{name}: {', '.join(run['models']) or '—'}" for name, run in runs.items())
-    dates = sorted({run["date"] for run in runs.values()})
+    dates = sorted({run["date"] for run in runs.values()} | {r["date"] for run in runs.values()
+                                                            for r in run["lessons"].values() if r.get("date")})
+    machines = sorted({run["machine"] for run in runs.values()} | {r["machine"] for run in runs.values()
+                                                                   for r in run["lessons"].values() if r.get("machine")})
     lines += ["", f"Models: {models}. Measured with `make run` on {', '.join(dates)} "
-              f"({'; '.join(sorted({run['machine'] for run in runs.values()}))}); recorded in `docs/results.json`."]
+              f"({'; '.join(machines)}); recorded in `docs/results.json`."]
     return "\n".join(lines)
 
 
@@ -166,12 +191,24 @@ def update(path: Path, runs: dict, *, write: bool = True) -> bool:
     return changed
 
 
+def merge(old: dict, new: dict) -> dict:
+    """A run of some lessons only (`make run` with notebooks named) updates those lessons of the recorded
+    run and keeps the others; each updated lesson carries its own date and machine."""
+    lessons = dict(old["lessons"])
+    for lesson, row in new["lessons"].items():
+        lessons[lesson] = {**row, "date": new["date"], "machine": new["machine"]}
+    models = sorted({v["model"] for v in lessons.values() if v["model"] != "—"})
+    return {**old, "models": models, "lessons": lessons}
+
+
 def main(argv: list[str]) -> int:
     runs = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     for folder in map(Path, argv):
         name = folder.name
-        runs[name] = collect(folder)
-        print(f"recorded {name}: {len(runs[name]['lessons'])} lessons, {runs[name]['date']}")
+        new = collect(folder)
+        partial = name in runs and set(new["lessons"]) < set(runs[name]["lessons"])
+        runs[name] = merge(runs[name], new) if partial else new
+        print(f"recorded {name}: {len(new['lessons'])} lessons, {new['date']}" + (" (the others kept)" if partial else ""))
     RESULTS.write_text(json.dumps(runs, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     for path in DOCUMENTS:
         if path.exists() and update(path, runs):

@@ -34,8 +34,8 @@ def lesson_record(lesson: str, since: float) -> dict | None:
 
 
 def _number(value) -> str:
-    """A count as a count, a score with three decimals."""
-    return str(value) if isinstance(value, int) else f"{value:.3f}"
+    """A count or a label as it is, a score with three decimals."""
+    return str(value) if isinstance(value, (int, str)) else f"{value:.3f}"
 
 
 def key_metric(lesson: str, since: float) -> str:

@@ -1,11 +1,17 @@
-"""Lesson 05's exercises: pick the degree, count LoRA's parameters (for any model), one FGM step."""
+"""Lesson 05's exercises: pick the degree; predict, then run (L2, dropout); the epoch early stopping keeps;
+a label-keeping check for augmentation; LoRA's parameter count (for any model); one FGM step; which
+effects are clear."""
 from __future__ import annotations
+
+from collections import Counter
 
 import numpy as np
 import pandas as pd
 import torch
 
-from .check import Exercise, Slip, Wrong, as_array, as_number, fits, name_all
+from ..lessons.overfitting import PROTECTED
+
+from .check import Exercise, Slip, Wrong, as_array, as_function, as_number, call, fits, name_all, report_cases
 
 DEGREE = "a whole number: a degree from the table"
 
@@ -83,10 +89,11 @@ q1 = Exercise(
         "`complexity.valid_mse.idxmin()`.",
     ],
     note="Choosing by training error always picks the largest degree, the one that memorises the noise.",
+    objectives=(1,), kind="compute",
 )
 
 
-# --- Exercise 2: LoRA's parameters -------------------------------------------------------------------
+# --- Exercise 6: LoRA's parameters -------------------------------------------------------------------
 
 COUNT = "a whole number (an expression such as `2 * r * ...` is fine)"
 
@@ -147,8 +154,8 @@ def _judge_lora(answer, lora_model) -> None:
                 "B (d×r); which matrices, and how many layers?", "off")
 
 
-q2 = Exercise(
-    "q2", "LoRA parameters", form=COUNT, judge=_judge_lora, solution=lora_count,
+q6 = Exercise(
+    "q6", "LoRA parameters", form=COUNT, judge=_judge_lora, solution=lora_count,
     inputs=lambda lora_model: {"hidden": lora_model.config.hidden_size, "r": lora_model.peft_config["default"].r,
                                "n_layers": lora_model.config.num_hidden_layers},
     hints=[
@@ -156,11 +163,12 @@ q2 = Exercise(
         "Each layer adapts two matrices (query and value), and every one of the `n_layers` layers has its own.",
     ],
     note="A test checks this formula against what `peft` really adds, for the kit's tiny model and for "
-         "MiniLM-sized and DistilBERT-sized encoders.",
+         "MiniLM-sized and DistilBERT-sized encoders. The head is not in it, but it trains too.",
+    objectives=(4,), kind="compute",
 )
 
 
-# --- Exercise 3: one FGM step ------------------------------------------------------------------------
+# --- Exercise 7: one FGM step ------------------------------------------------------------------------
 
 STEP_TOL = 1e-4
 STEP = f"a tensor shaped like `g` (each entry within {STEP_TOL:g})"
@@ -199,9 +207,10 @@ def _judge_fgm(answer, g, eps) -> None:
                                                          "the Euclidean length √(Σ g²)"),
         Slip("max", epsilon * grad / np.abs(grad).max(), "that divides by the largest |g|; FGM uses the "
                                                           "Euclidean length √(Σ g²)"),
-        Slip("rows", rows, "that normalises each row on its own; FGM divides by the norm of the whole tensor"),
+        Slip("rows", rows, "that normalises each token's row on its own; FGM divides by the norm of the whole "
+                           "example, all its tokens together"),
         Slip("columns", columns, "that normalises each column on its own; FGM divides by the norm of the whole "
-                                 "tensor"),
+                                 "example, all its tokens together"),
         Slip("moved", grad + truth, "that is g + r; the perturbation is r alone"),
     ]
     found = {s.message: s for s in slips if s.value is not None and np.all(np.isfinite(s.value))
@@ -213,13 +222,295 @@ def _judge_fgm(answer, g, eps) -> None:
     raise Wrong(f"its length is ε, but it does not point along g; r = ε·g/‖g‖", "direction")
 
 
-q3 = Exercise(
-    "q3", "FGM step", form=STEP, judge=_judge_fgm, solution=fgm_step,
+q7 = Exercise(
+    "q7", "FGM step", form=STEP, judge=_judge_fgm, solution=fgm_step,
     hints=[
         "r points the same way as g, and its length is ε.",
         "Divide g by its Euclidean length `torch.linalg.vector_norm(g)` (length 1), then multiply by ε.",
     ],
-    note="`fgm_perturbation(g, eps)` in `helpers.lessons.overfitting`, which `fit_fgm` uses, computes the same "
-         "(and returns zeros for a zero gradient); a test checks it. `eps * g.sign()` is FGSM, Goodfellow et al.'s "
-         "image attack: every coordinate moves by ε, so the step is longer and points elsewhere.",
+    note="`fgm_perturbation(g, eps)` in `helpers.lessons.overfitting` computes the same for each example of a "
+         "batch (and returns zeros for a zero gradient); `FGM` uses it, and a test checks it. `eps * g.sign()` is "
+         "FGSM, Goodfellow et al.'s image attack: every coordinate moves by ε, so the step is longer and points "
+         "elsewhere.",
+    objectives=(5,), kind="compute",
+)
+
+
+# --- Exercises 2 and 3: predict, then run --------------------------------------------------------------
+
+PREDICTION = "your prediction, True (lower) or False (not lower)"
+YES, NO = {"true", "yes", "lower", "y"}, {"false", "no", "higher", "not lower", "n", "same"}
+
+
+def _as_prediction(answer) -> bool:
+    """True/False, or a word such as "lower"/"higher"; a number is a measurement, not a prediction."""
+    if isinstance(answer, (bool, np.bool_)):
+        return bool(answer)
+    if isinstance(answer, str):
+        word = answer.strip().lower()
+        if word in YES or word in NO:
+            return word in YES
+        raise Wrong(f"{answer!r} is not a prediction; write True (lower) or False (not lower)", "text")
+    if answer is None:
+        raise Wrong("`answer` is None; write True (lower) or False (not lower)", "none")
+    if isinstance(answer, (int, float, np.number)) or hasattr(answer, "shape"):
+        raise Wrong("that is a number; the question asks for a prediction, True (lower) or False (not lower), made "
+                    "before the run", "number")
+    raise Wrong(f"a {type(answer).__name__} is not a prediction; write True or False", "type")
+
+
+def _final(history) -> float:
+    return float(history.valid_mse.iloc[-1])
+
+
+def _predict_judge(what: str, why_lower: str, why_not: str):
+    def judge(answer, baseline_history, remedy_history) -> str:
+        predicted = _as_prediction(answer)
+        before, after = _final(baseline_history), _final(remedy_history)
+        lower = after < before
+        measured = f"validation MSE {before:.4f} without, {after:.4f} with {what}"
+        if predicted != lower:
+            raise Wrong(f"not this time: {measured}, so it did {'' if lower else 'not '}lower it. "
+                        f"{why_lower if lower else why_not}", "predicted_wrong")
+        return f"{measured}. {why_lower if lower else why_not}"
+    return judge
+
+
+def l2_lowered(baseline_history, strong_l2_history):
+    return strong_l2_history.valid_mse.iloc[-1] < baseline_history.valid_mse.iloc[-1]
+
+
+def dropout_lowered(baseline_history, dropout_03_history):
+    return dropout_03_history.valid_mse.iloc[-1] < baseline_history.valid_mse.iloc[-1]
+
+
+q2 = Exercise(
+    "q2", "Predict: L2 λ = 1e-2", form=PREDICTION, solution=l2_lowered, kind="predict", objectives=(2,),
+    judge=_predict_judge(
+        "λ = 1e-2",
+        "The stronger penalty still pulled the fit towards smoother curves than the unregularised one, "
+        "and that paid off on new points",
+        "Ten times the penalty pushed the fit towards curves too flat for a sine: less variance, but more "
+        "bias. The strength is a knob to tune on validation data, not 'the more the better'"),
+    hints=["Think of the slider in section 3: what happens to the degree-12 fit as λ grows past its best value?",
+           "λ = 1e-3 helped. Does ten times more penalty keep helping, or start flattening the sine? Either way, "
+           "write your guess before running: the run decides."],
+    note="One seed answers for this seed only; section 12's table gives the effect over seeds.",
+)
+
+q3 = Exercise(
+    "q3", "Predict: dropout 0.3", form=PREDICTION, solution=dropout_lowered, kind="predict", objectives=(2,),
+    judge=_predict_judge(
+        "dropout 0.3",
+        "Dropping 30 % of the hidden units made the network spread its fit over many units, which smoothed it",
+        "On 15 points and a network this small, dropping 30 % of the units each step makes training so noisy "
+        "that the fit gets worse, not smoother: dropout is strongest with wide networks and more data"),
+    hints=["Dropout 0.1 had the effect shown in the table above. Would three times more noise in training help "
+           "a 64-unit network fit 15 points, or hinder it?",
+           "There is no rule that settles it in advance: predict, run, and read the two numbers."],
+    note="One seed answers for this seed only; section 4's comparison gives the effect over seeds.",
+)
+
+
+# --- Exercise 4: the epoch early stopping keeps --------------------------------------------------------
+
+EPOCH = "a whole number: an epoch from `baseline_history.epoch`"
+
+
+def kept_epoch(baseline_history, patience):
+    best, best_epoch, bad = float("inf"), None, 0
+    for epoch, valid in zip(baseline_history.epoch, baseline_history.valid_mse):
+        if valid < best:
+            best, best_epoch, bad = valid, int(epoch), 0
+        else:
+            bad += 1
+            if bad >= patience:
+                break
+    return best_epoch
+
+
+def _stop_epoch(history, patience: int) -> int:
+    best, bad = float("inf"), 0
+    for epoch, valid in zip(history.epoch, history.valid_mse):
+        if valid < best:
+            best, bad = valid, 0
+        else:
+            bad += 1
+            if bad >= patience:
+                return int(epoch)
+    return int(history.epoch.iloc[-1])
+
+
+def _judge_kept(answer, baseline_history, patience) -> None:
+    value = as_number(answer, EPOCH)
+    truth = kept_epoch(baseline_history, patience)
+    if value == truth:
+        return None
+    h = baseline_history
+    epochs = [int(e) for e in h.epoch]
+    global_best = int(h.epoch[h.valid_mse.idxmin()])
+    fits(value, [s for s in [
+        Slip("stop", _stop_epoch(h, patience), f"that is the epoch where it *stopped* ({patience} checks without "
+                                               "improvement); it keeps the weights of the best epoch before that"),
+        Slip("last", epochs[-1], "that is the last epoch of the full run; early stopping keeps the best one it saw"),
+        Slip("global", global_best, "that is the lowest validation MSE of the whole run, but early stopping had "
+                                    "stopped before reaching it: it only knows the epochs it trained"),
+        Slip("train", int(h.epoch[h.train_mse.idxmin()]), "that epoch has the lowest *training* MSE; early stopping "
+                                                            "watches the validation MSE"),
+        Slip("index", epochs.index(truth) if truth in epochs else None,
+             "that is the kept row's number, not its epoch: read the row's `epoch`"),
+    ] if s.value is not None and s.value != truth])
+    if value not in epochs:
+        raise Wrong(f"{value:g} is not an epoch of the history; its epochs run {epochs[0]}, {epochs[1]}, … "
+                    f"{epochs[-1]}", "not_an_epoch")
+    raise Wrong(f"epoch {int(value)} is not the one: walk the rows in order, keep the best validation MSE so far, "
+                f"and stop after {patience} rows without a better one", "off")
+
+
+q4 = Exercise(
+    "q4", "Early stopping's epoch", form=EPOCH, judge=_judge_kept, solution=kept_epoch, kind="compute",
+    objectives=(2,),
+    inputs=lambda baseline_history, patience: {"baseline_history": baseline_history, "patience": patience},
+    hints=["Go through `baseline_history` row by row, remembering the lowest `valid_mse` so far and how many rows "
+           "in a row have not beaten it.",
+           "When that count reaches the patience, stop: the answer is the epoch of the lowest validation MSE seen "
+           "up to there, not the epoch where you stopped."],
+    note="`train_mlp(..., patience=...)` does exactly this, and keeps those weights.",
+)
+
+
+# --- Exercise 5: does the augmented copy keep the label? ----------------------------------------------
+
+KEEPS = "a function keeps_label(original, augmented) returning True or False"
+
+
+def keeps_label(original, augmented):
+    from collections import Counter
+
+    from helpers.lessons.overfitting import PROTECTED
+
+    def protected_words(text):
+        return Counter(w for w in (w.lower().strip(".,!?;:") for w in text.split()) if w in PROTECTED)
+
+    before, after = protected_words(original), protected_words(augmented)
+    return all(after[w] >= n for w, n in before.items())
+
+
+KEEPS_CASES = [  # (original, augmented, whether the label survives)
+    ("I did not enjoy this film at all", "I did not enjoy this film", True),
+    ("I did not enjoy this film at all", "I did enjoy this film at all", False),
+    ("Not bad, but not great either", "Not bad, but great either", False),     # one of two "not" lost
+    ("Not bad, but not great either", "not bad, not great either", False),     # "but" lost
+    ("Never again.", "Never again.", True),
+    ("Good actors, but, sadly, a weak plot", "Good actors, sadly, a weak plot", False),  # "but," with its comma
+    ("NOT worth it", "not worth", True),                                        # case
+    ("Not good at all", "good at all", False),
+    ("a lovely warm film", "lovely film", True),                                # nothing protected
+    ("it was fine however slow", "it was fine slow", False),
+]
+
+
+def _protected(text: str, lower: bool = True, strip: bool = True) -> list[str]:
+    words = (w.lower() if lower else w for w in text.split())
+    return [w for w in (w.strip(".,!?;:") if strip else w for w in words) if w in PROTECTED]
+
+
+def _keeps_by(original: str, augmented: str, **options) -> bool:
+    before, after = Counter(_protected(original, **options)), Counter(_protected(augmented, **options))
+    return all(after[w] >= n for w, n in before.items())
+
+
+KEEPS_SLIPS = {  # a slip: (the answer a function with that slip gives, what to tell the learner)
+    "case": (lambda o, a: _keeps_by(o, a, lower=False), "compare lower-cased words: 'NOT' is 'not'"),
+    "punctuation": (lambda o, a: _keeps_by(o, a, strip=False), "strip .,!?;: from each word first: 'not,' is 'not'"),
+    "count": (lambda o, a: set(_protected(o)) <= set(_protected(a)),
+              "count the protected words: losing one of two 'not' can flip the meaning too"),
+    "not_only": (lambda o, a: _protected(o).count("not") <= _protected(a).count("not"),
+                 "check every protected word, not only 'not' ('but', 'however', 'never', …)"),
+}
+
+
+def _judge_keeps(answer, naive=None, protected=None) -> None:
+    fn = as_function(answer, KEEPS)
+    review = "I did not enjoy this film at all"
+    cases = [(o, a) for o, a, _ in KEEPS_CASES]
+    cases += [(review, t) for t in list(naive or [])[:20] + list(protected or [])[:10]]
+    failures, results = [], []
+    for original, augmented in cases:
+        got = call(fn, original, augmented)
+        if got is None:
+            raise Wrong("your function returned None: does it end with `return ...`?", "none")
+        if not isinstance(got, (bool, np.bool_)):
+            raise Wrong(f"your function returned {got!r}; it should return True or False", "not_bool")
+        results.append((original, augmented, bool(got), keeps_label(original, augmented)))
+    if all(got != want for _, _, got, want in results):
+        raise Wrong("True and False are the wrong way round on every case: True means the label is kept", "inverted")
+    for original, augmented, got, want in results:
+        if got != want:
+            slips = {name: message for name, (slip, message) in KEEPS_SLIPS.items() if slip(original, augmented) == got}
+            failures.append((f"keeps_label({original!r}, {augmented!r}) returned {got}, expected {want}", slips))
+    report_cases(failures)
+    return None
+
+
+q5 = Exercise(
+    "q5", "keeps_label", form=KEEPS, judge=_judge_keeps, solution=keeps_label, function=True, kind="compute",
+    objectives=(3,),
+    hints=["Turn each text into its protected words: split on spaces, lower-case, strip `.,!?;:`, keep the words "
+           "in `PROTECTED`.",
+           "Count them (`collections.Counter`) in both texts; the label survives when every count in the original "
+           "is matched or beaten in the augmented text."],
+    note="`augment_text` never deletes or moves a protected word, so its copies always pass; the naive deletion "
+         "fails often.",
+)
+
+
+# --- Exercise 8: which effects are clear? --------------------------------------------------------------
+
+NAMES = "a list of remedy names (strings), possibly empty"
+
+
+def clear_text_remedies(comparisons):
+    return [c.remedy for c in comparisons if c.setup == "text" and c.summary()["low"] > 0]
+
+
+def _judge_clear(answer, comparisons) -> str | None:
+    if isinstance(answer, (bool, np.bool_)):
+        raise Wrong(f"{answer} is a truth value; give {NAMES}", "bool")
+    if isinstance(answer, str):
+        answer = [answer]
+    if answer is None:
+        raise Wrong("`answer` is None; give a list of remedy names, or [] for none", "none")
+    try:
+        given = [str(a) for a in answer]
+    except TypeError:
+        raise Wrong(f"expected {NAMES}", "type") from None
+    truth = set(clear_text_remedies(comparisons))
+    text = [c for c in comparisons if c.setup == "text"]
+    names = {c.remedy for c in comparisons}
+    unknown = [g for g in given if g not in names]
+    if unknown:
+        raise Wrong(f"{unknown[0]!r} is not a remedy of the table; copy the names from its `remedy` column", "unknown")
+    if set(given) == truth:
+        return "none of the text remedies cleared the noise in this run." if not truth else None
+    curve = [g for g in given if g not in {c.remedy for c in text}]
+    if curve:
+        raise Wrong(f"{curve[0]!r} is a curve remedy; the question asks about the text rows", "curve")
+    positive = {c.remedy for c in text if c.summary()["effect"] > 0}
+    if set(given) - truth and set(given) - truth <= positive:
+        raise Wrong("a positive mean is not enough: the interval of " + ", ".join(sorted(set(given) - truth))
+                    + " reaches below zero, so that effect could be noise", "mean_only")
+    if truth - set(given):
+        raise Wrong("you left out " + ", ".join(sorted(truth - set(given))) + ": its whole interval is above zero",
+                    "missed")
+    raise Wrong("some of these did not help clearly: keep the rows whose interval's low end is above zero", "off")
+
+
+q8 = Exercise(
+    "q8", "Clear effects", form=NAMES, judge=_judge_clear, solution=clear_text_remedies, kind="compute",
+    objectives=(6,),
+    hints=["Look at the text rows only, and at the interval in brackets, not at the mean.",
+           "A remedy helped clearly when the low end of its interval is above zero; `c.summary()['low'] > 0` for "
+           "each `c` in `comparisons` with `c.setup == 'text'`."],
+    note="With 3 seeds the interval is wide (t = 4.3): an empty list is a common, honest answer.",
 )

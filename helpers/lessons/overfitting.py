@@ -1,48 +1,77 @@
-"""Lesson 05's tools: overfitting on a small curve, and the remedies (L2, dropout, ensembles,
-augmentation, freezing, LoRA, FGM) that tame it."""
+"""Lesson 05's tools: overfitting on a small curve, the remedies that tame it (L2 and weight decay,
+dropout, early stopping, ensembles, more data, augmentation, freezing, LoRA, FGM), and the
+comparisons that measure each one against a baseline differing in that remedy alone, over seeds."""
 from __future__ import annotations
 
+import contextlib
 import math
 import random
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
-from ..env import get_device
+from ..env import get_device  # noqa: F401 - the device tests patch it here: nothing in this module may use it
 from ..plots import finish, integer_epochs, off_chart
 from ..readers import Example
-from ..train import evaluate, model_device, warmup_schedule
+from ..train import model_device
 
 
 # --- A small curve: polynomials and an MLP that overfit it -----------------------------------------
 
 @dataclass
 class CurveData:
-    """A noisy sine on [-1, 1]: few training points, many validation points from the same curve."""
+    """A noisy sine on [-1, 1]: few training points, and validation and test points from the same curve.
+
+    Validation chooses (a degree, an epoch, a strength); test is scored once, after every choice is made.
+    """
 
     x_train: np.ndarray
     y_train: np.ndarray
     x_valid: np.ndarray
     y_valid: np.ndarray
     noise: float
+    x_test: np.ndarray | None = None
+    y_test: np.ndarray | None = None
 
     @staticmethod
     def truth(x: np.ndarray) -> np.ndarray:
         return np.sin(math.pi * x)
 
 
-def make_curve_data(n_train: int = 15, n_valid: int = 200, noise: float = 0.25, seed: int = 0) -> CurveData:
-    """Little data and a fixed seed: the setting where a flexible model overfits every time."""
-    rng = np.random.default_rng(seed)
-    x_train = np.sort(rng.uniform(-1, 1, n_train))
-    x_valid = np.sort(rng.uniform(-1, 1, n_valid))
-    return CurveData(x_train, CurveData.truth(x_train) + noise * rng.normal(size=n_train),
-                     x_valid, CurveData.truth(x_valid) + noise * rng.normal(size=n_valid), noise)
+def _noisy_points(rng: np.random.Generator, n: int, noise: float) -> tuple[np.ndarray, np.ndarray]:
+    """n points (x, sin(πx) + noise), sorted by x; the first k of n are the k points a smaller draw gives."""
+    x = rng.uniform(-1, 1, n)
+    y = CurveData.truth(x) + noise * rng.standard_normal(n)
+    order = np.argsort(x, kind="stable")
+    return x[order], y[order]
+
+
+def make_curve_data(n_train: int = 15, n_valid: int = 200, noise: float = 0.25, seed: int = 0,
+                    n_test: int = 200) -> CurveData:
+    """Little data and a fixed seed: the setting where a flexible model overfits every time.
+
+    Each split has its own random stream, so a larger `n_train` adds points to the same training set
+    and leaves the validation and test points unchanged: two runs differ in the training data alone.
+    """
+    if n_train < 1 or n_valid < 1 or n_test < 0:
+        raise ValueError("n_train and n_valid must be >= 1, n_test >= 0")
+    train, valid, test = np.random.SeedSequence(seed).spawn(3)
+    x_train, y_train = _pool(train, n_train, noise)
+    x_valid, y_valid = _noisy_points(np.random.default_rng(valid), n_valid, noise)
+    x_test, y_test = _noisy_points(np.random.default_rng(test), n_test, noise)
+    return CurveData(x_train, y_train, x_valid, y_valid, noise, x_test, y_test)
+
+
+def _pool(seq: np.random.SeedSequence, n: int, noise: float) -> tuple[np.ndarray, np.ndarray]:
+    """The first n training points of one seed's stream (x and noise drawn from separate streams)."""
+    xs, ns = seq.spawn(2)
+    x = np.random.default_rng(xs).uniform(-1, 1, n)
+    y = CurveData.truth(x) + noise * np.random.default_rng(ns).standard_normal(n)
+    order = np.argsort(x, kind="stable")
+    return x[order], y[order]
 
 
 def polynomial_features(x: np.ndarray, degree: int) -> np.ndarray:
@@ -70,12 +99,22 @@ def mse(y_true, y_pred) -> float:
     return float(np.mean((np.asarray(y_true, dtype=float) - np.asarray(y_pred, dtype=float)) ** 2))
 
 
-def polynomial_errors(data: CurveData, degree: int, l2: float = 0.0) -> dict[str, float]:
-    """Train and validation MSE of one polynomial fit."""
+def polynomial_errors(data: CurveData, degree: int, l2: float = 0.0, test: bool = False) -> dict[str, float]:
+    """Train and validation MSE of one polynomial fit (and test MSE, when asked and the data have it)."""
     theta = fit_polynomial(data.x_train, data.y_train, degree, l2)
-    return {"degree": degree, "l2": l2,
-            "train_mse": mse(data.y_train, predict_polynomial(theta, data.x_train)),
-            "valid_mse": mse(data.y_valid, predict_polynomial(theta, data.x_valid))}
+    errors = {"degree": degree, "l2": l2,
+              "train_mse": mse(data.y_train, predict_polynomial(theta, data.x_train)),
+              "valid_mse": mse(data.y_valid, predict_polynomial(theta, data.x_valid))}
+    if test and data.x_test is not None and len(data.x_test):
+        errors["test_mse"] = mse(data.y_test, predict_polynomial(theta, data.x_test))
+    return errors
+
+
+def polynomial_arm(data: CurveData, degree: int, l2: float = 0.0) -> tuple[float, dict]:
+    """One polynomial fit as an arm of a comparison: (test MSE, the settings it used)."""
+    errors = polynomial_errors(data, degree, l2, test=True)
+    return errors["test_mse"], {"model": f"polynomial, degree {degree}", "l2": l2, "n_train": len(data.x_train),
+                                "train_data": _fingerprint(data.x_train, data.y_train), "fit": "closed form"}
 
 
 def complexity_curve(data: CurveData, degrees, l2: float = 0.0) -> pd.DataFrame:
@@ -144,28 +183,70 @@ def curve_loader(x: np.ndarray, y: np.ndarray, batch_size: int | None = None, sh
 
 
 def train_mlp(data: CurveData, *, epochs: int = 1000, lr: float = 0.01, weight_decay: float = 0.0,
-              dropout: float = 0.0, hidden: int = 64, seed: int = 0, record_every: int = 10
-              ) -> tuple[CurveMLP, pd.DataFrame]:
-    """Full-batch Adam on the curve; returns the model and a history of train/valid MSE.
+              l2: float = 0.0, dropout: float = 0.0, hidden: int = 64, seed: int = 0, record_every: int = 10,
+              patience: int | None = None) -> tuple[CurveMLP, pd.DataFrame]:
+    """Full-batch AdamW on the curve, in float32 on the CPU; returns the model and a history of
+    train/valid MSE (its .attrs["settings"] holds what this run really used).
 
-    weight_decay here is the classic L2 penalty added to the gradient (torch.optim.Adam), kept
-    apart from AdamW's decoupled decay so that the knob means the same as in the polynomial part.
+    Two ways to shrink the weights (never the biases, as ridge leaves the intercept alone):
+    `l2` adds (l2/2)·‖w‖² to the loss, so the gradient gains l2·w (what torch.optim.Adam's
+    weight_decay=l2 does); `weight_decay` is AdamW's decoupled decay, w ← w − lr·weight_decay·w
+    each step, outside Adam's rescaling. `patience` stops once the validation MSE has not improved
+    for that many records and keeps the best record's weights (early stopping).
     """
     torch.manual_seed(seed)
-    model = CurveMLP(hidden, dropout)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    device = model_device(model)  # the CPU: a 15-point curve is no work for a GPU
-    xt, yt = (torch.tensor(a, dtype=torch.float32, device=device) for a in (data.x_train, data.y_train))
-    rows = []
+    model = CurveMLP(hidden, dropout)  # on the CPU in float32: a 15-point curve is no work for a GPU
+    weights = [p for p in model.parameters() if p.ndim >= 2]
+    biases = [p for p in model.parameters() if p.ndim < 2]
+    optimizer = torch.optim.AdamW([{"params": weights, "weight_decay": weight_decay},
+                                   {"params": biases, "weight_decay": 0.0}], lr=lr, foreach=True)
+    xt, yt, xv, yv = (torch.tensor(a, dtype=torch.float32) for a in (data.x_train, data.y_train,
+                                                                      data.x_valid, data.y_valid))
+    rows, best, best_state, bad = [], math.inf, None, 0
     for epoch in range(1, epochs + 1):
         model.train()
         loss = model(xt, yt).loss
+        if l2:
+            loss = loss + l2 / 2 * sum(w.pow(2).sum() for w in weights)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         if epoch % record_every == 0 or epoch == epochs:
-            rows.append({"epoch": epoch, **mlp_errors(model, data)})
-    return model, pd.DataFrame(rows)
+            model.eval()  # dropout off while measuring
+            with torch.no_grad():
+                rows.append({"epoch": epoch, "train_mse": model(xt, yt).loss.item(), "valid_mse": model(xv, yv).loss.item()})
+            if patience is not None:
+                if rows[-1]["valid_mse"] < best:
+                    best, bad = rows[-1]["valid_mse"], 0
+                    best_state = {k: v.clone() for k, v in model.state_dict().items()}
+                else:
+                    bad += 1
+                if bad >= patience:
+                    break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    history = pd.DataFrame(rows)
+    history.attrs["settings"] = {
+        "model": f"MLP 1-{hidden}-{hidden}-1", "optimizer": type(optimizer).__name__, "lr": lr,
+        "epochs": epochs, "weight_decay": optimizer.param_groups[0]["weight_decay"],
+        "decay_biases": optimizer.param_groups[1]["weight_decay"] > 0, "l2": l2,
+        "dropout": max((m.p for m in model.modules() if isinstance(m, nn.Dropout)), default=0.0),
+        "patience": patience, "init_seed": seed, "n_train": len(data.x_train),
+        "train_data": _fingerprint(data.x_train, data.y_train), "schedule": "constant",
+        "device": str(model_device(model)), "dtype": str(next(model.parameters()).dtype)}
+    history.attrs["kept_epoch"] = (int(history.epoch[history.valid_mse.idxmin()]) if patience is not None
+                                   else int(history.epoch.iloc[-1]))
+    return model, history
+
+
+def _fingerprint(*arrays) -> str:
+    """A short name for a training set: equal data, equal name."""
+    import hashlib
+
+    digest = hashlib.sha1()
+    for a in arrays:
+        digest.update(np.ascontiguousarray(np.asarray(a, dtype=np.float64)).tobytes())
+    return digest.hexdigest()[:10]
 
 
 @torch.no_grad()
@@ -175,9 +256,13 @@ def mlp_predict(model: nn.Module, x: np.ndarray) -> np.ndarray:
     return model(torch.tensor(x, dtype=torch.float32, device=model_device(model))).logits.cpu().numpy()
 
 
-def mlp_errors(model: nn.Module, data: CurveData) -> dict[str, float]:
-    return {"train_mse": mse(data.y_train, mlp_predict(model, data.x_train)),
-            "valid_mse": mse(data.y_valid, mlp_predict(model, data.x_valid))}
+def mlp_errors(model: nn.Module, data: CurveData, test: bool = False) -> dict[str, float]:
+    """Train and validation MSE, and test MSE when asked (`test=True`) and the data have a test split."""
+    errors = {"train_mse": mse(data.y_train, mlp_predict(model, data.x_train)),
+              "valid_mse": mse(data.y_valid, mlp_predict(model, data.x_valid))}
+    if test and data.x_test is not None and len(data.x_test):
+        errors["test_mse"] = mse(data.y_test, mlp_predict(model, data.x_test))
+    return errors
 
 
 def ensemble_predict(models: list[nn.Module], x: np.ndarray) -> np.ndarray:
@@ -297,45 +382,261 @@ def plot_mse_curves(histories: dict[str, pd.DataFrame], noise: float, title: str
     return fig
 
 
-def plot_remedies(table: pd.DataFrame):
-    """One bar per remedy, right of zero = it helped: on the curve, how much of the validation MSE it
-    removed (% of the MSE without it); on text, the change in validation accuracy (points).
+def plot_comparisons(comparisons: list):
+    """Each remedy's effect over seeds: a dot per seed, the mean as a bar, its 95 % interval as a line;
+    right of zero = it helped. Curve rows in % of the test MSE removed, text rows in accuracy points.
 
-    Reads the columns remedy, setup ("curve"/"text"), without, with and change (> 0 = helped).
-    A cut below -100 % (the remedy more than doubled the MSE) is drawn at -100 % and named.
+    An effect below -100 % (the remedy more than doubled the MSE) is drawn at -100 % and named.
     """
     import matplotlib.pyplot as plt
 
-    parts = [(setup, table[table.setup == setup]) for setup in ("curve", "text") if (table.setup == setup).any()]
-    fig, axes = plt.subplots(1, len(parts), figsize=(6.4 * len(parts), 0.55 * max(len(p) for _, p in parts) + 2.2),
+    parts = [(setup, [c for c in comparisons if c.setup == setup]) for setup in ("curve", "text")]
+    parts = [(setup, part) for setup, part in parts if part]
+    fig, axes = plt.subplots(1, len(parts), figsize=(6.6 * len(parts), 0.5 * max(len(p) for _, p in parts) + 2.4),
                              squeeze=False)
-    labels = {"curve": ("validation MSE removed by the remedy (% of the MSE without it)",
-                        "Curve fitting: how much validation MSE each remedy removed"),
-              "text": ("change in best validation accuracy (percentage points)",
-                       "Text classification: accuracy gained by each remedy")}
+    titles = {"curve": ("test MSE removed by the remedy (% of the MSE without it)", "Curve: test MSE removed"),
+              "text": ("change in test accuracy (percentage points)", "Text: test accuracy gained")}
     clipped: list[str] = []
     for ax, (setup, part) in zip(axes[0], parts):
-        change = 100 * part["change"].to_numpy(dtype=float)
-        shown = np.maximum(change, -100) if setup == "curve" else change
         y = np.arange(len(part))
-        ax.barh(y, shown, color=["tab:green" if c > 0 else "tab:red" for c in change], height=0.6)
+        for yi, c in zip(y, part):
+            s = c.summary()
+            floor = -100 if setup == "curve" else -np.inf
+            color = "tab:green" if s["low"] > 0 else "tab:red" if s["high"] < 0 else "tab:gray"
+            ax.barh(yi, max(s["effect"], floor), color=color, alpha=0.35, height=0.6)
+            ax.plot([max(s["low"], floor), max(s["high"], floor)], [yi, yi], color=color, lw=2)
+            ax.plot(np.maximum(c.effects, floor), np.full(len(c.effects), yi), "o", color="black", ms=3.5)
+            if setup == "curve" and s["low"] < -100:
+                clipped.append(c.remedy)
         ax.axvline(0, color="black", lw=0.8)
-        ax.set_yticks(y, part["remedy"], fontsize=8)
+        from matplotlib.lines import Line2D
+        from matplotlib.patches import Patch
+
+        ax.legend(handles=[Patch(color="gray", alpha=0.35, label="mean effect"),
+                           Line2D([], [], color="gray", lw=2, label="95 % interval"),
+                           Line2D([], [], color="black", marker="o", ms=3.5, ls="", label="one seed")],
+                  fontsize=7, loc="lower right")
+        ax.set_yticks(y, [c.remedy + (" (guaranteed)" if c.guaranteed else "") for c in part], fontsize=8)
         ax.invert_yaxis()
-        xlabel, title = labels[setup]
+        xlabel, title = titles[setup]
         ax.set(xlabel=xlabel, ylabel="remedy", title=title)
         ax.title.set_fontsize(10)
-        reach = max(5.0, float(np.abs(shown).max()) * 1.45)
-        ax.set_xlim(-reach if (shown < 0).any() else -reach * 0.08, reach)
-        number = "{:.3g}" if setup == "curve" else "{:.3f}"
-        for yi, value, before, after in zip(y, shown, part["without"], part["with"]):
-            # right of the bar when it helped, right of zero when it hurt: clear of the remedy names
-            ax.annotate(f"{number.format(before)} → {number.format(after)}", (max(value, 0), yi), xytext=(4, 0),
-                        textcoords="offset points", ha="left", va="center", fontsize=7.5)
-        clipped += part["remedy"][change < -100].tolist() if setup == "curve" else []
-    finish(fig, "Green: the remedy helped; red: it hurt. Each bar is labelled with the value without → with the remedy."
-           + (f" Drawn at -100 %, but worse still: {', '.join(clipped)}." if clipped else ""))
+    finish(fig, "Bar: mean effect over seeds; line: its 95 % interval; dots: one per seed. Green: the whole "
+                "interval is above zero (helps); red: below (hurts); grey: no clear effect."
+           + (f" Cut at -100 %: {', '.join(clipped)}." if clipped else ""))
     return fig
+
+
+def learning_curve(sizes, *, degree: int | None = None, seeds=range(5), mlp_options: dict | None = None,
+                   **data_options) -> pd.DataFrame:
+    """Train and validation MSE against the training-set size, averaged over seeds: for a polynomial
+    of `degree`, or (degree=None) for the MLP with `mlp_options`. Larger sets extend smaller ones."""
+    rows = []
+    for n in sizes:
+        for seed in seeds:
+            data = make_curve_data(n_train=n, seed=seed, **data_options)
+            if degree is not None:
+                errors = polynomial_errors(data, degree)
+            else:
+                model, _ = train_mlp(data, seed=seed, record_every=10**9, **(mlp_options or {}))
+                errors = mlp_errors(model, data, test=False)
+            rows.append({"n_train": n, "seed": seed, "train_mse": errors["train_mse"], "valid_mse": errors["valid_mse"]})
+    return pd.DataFrame(rows).groupby("n_train")[["train_mse", "valid_mse"]].mean().reset_index()
+
+
+def plot_learning_curves(curves: dict[str, pd.DataFrame], noise: float):
+    """Train (dotted) and validation (solid) MSE against the number of training points, log-log."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.6, 3.8))
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for (name, c), color in zip(curves.items(), colors):
+        ax.loglog(c.n_train, c.train_mse, "o:", color=color, label=f"{name}: train")
+        ax.loglog(c.n_train, c.valid_mse, "s-", color=color, label=f"{name}: validation")
+    ax.axhline(noise ** 2, color="gray", ls="--", lw=0.8, label=f"noise level {noise ** 2:.3g} (best possible)")
+    ax.set(xlabel="training points (log scale)", ylabel="MSE (log scale, no unit)",
+           title="Learning curves: error against the amount of training data")
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    finish(fig, "Mean over seeds; each seed draws its own training, validation and test points.")
+    return fig
+
+
+# --- One remedy against its baseline, over seeds --------------------------------------------------
+
+@dataclass
+class Comparison:
+    """One remedy against a baseline that differs in `knob` alone, run in pairs over seeds.
+
+    Both arms of a pair share the seed (data, initialisation, batch order); each arm's `settings`
+    are the ones it really ran with, and `check_one_knob` fails if they differ in anything but
+    `knob` (and what `also_differs` declares, shown in the table). `guaranteed` marks a comparison
+    the remedy cannot lose, whatever the data (the ensemble against its members' mean).
+    """
+
+    remedy: str
+    knob: str
+    setup: str                      # "curve" (test MSE, lower is better) or "text" (test accuracy)
+    seeds: list = field(default_factory=list)
+    without: list = field(default_factory=list)
+    with_: list = field(default_factory=list)
+    settings_without: list = field(default_factory=list)
+    settings_with: list = field(default_factory=list)
+    also_differs: tuple = ()
+    note: str = ""
+    guaranteed: bool = False
+    kind: str = ""                  # the remedy's family, for the advice table
+
+    def add(self, seed, without: float, with_: float, settings_without: dict, settings_with: dict) -> None:
+        self.seeds.append(seed)
+        self.without.append(float(without))
+        self.with_.append(float(with_))
+        self.settings_without.append(dict(settings_without))
+        self.settings_with.append(dict(settings_with))
+
+    @property
+    def effects(self) -> np.ndarray:
+        """Per seed, how much the remedy helped: % of the test MSE it removed (curve), or test
+        accuracy points it added (text). Positive = helped."""
+        a, b = np.asarray(self.without), np.asarray(self.with_)
+        return 100 * (a - b) / a if self.setup == "curve" else 100 * (b - a)
+
+    @property
+    def unit(self) -> str:
+        return "% of test MSE removed" if self.setup == "curve" else "test accuracy points"
+
+    def summary(self) -> dict:
+        mean, low, high = mean_interval(self.effects)
+        verdict = ("helps" if low > 0 else "hurts" if high < 0 else "no clear effect") if len(self.seeds) > 1 \
+            else "one seed: no spread"
+        return {"remedy": self.remedy, "knob": self.knob, "setup": self.setup, "seeds": len(self.seeds),
+                "without": float(np.mean(self.without)), "with": float(np.mean(self.with_)),
+                "effect": mean, "low": low, "high": high, "verdict": verdict, "unit": self.unit,
+                "per_seed": [round(float(e), 2) for e in self.effects],
+                "also_differs": ", ".join(self.also_differs) or "nothing", "guaranteed": self.guaranteed}
+
+    def record(self) -> dict:
+        """What metrics.json keeps: both arms' per-seed test values and settings, the mean effect, its interval."""
+        return {**self.summary(), "seed_values": list(self.seeds), "test_without": self.without,
+                "test_with": self.with_, "settings_without": self.settings_without,
+                "settings_with": self.settings_with, "note": self.note}
+
+
+def mean_interval(values, confidence: float = 0.95) -> tuple[float, float, float]:
+    """The mean and its t-interval over seeds: (mean, low, high). With n seeds the half-width is
+    t(n−1)·sd/√n; it is wide for few seeds (t = 4.3 for 3), as it should be."""
+    from scipy import stats
+
+    values = np.asarray(values, dtype=float)
+    mean = float(values.mean())
+    if len(values) < 2:
+        return mean, mean, mean
+    half = float(stats.t.ppf(0.5 + confidence / 2, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values)))
+    return mean, mean - half, mean + half
+
+
+def changed_settings(a: dict, b: dict) -> set[str]:
+    """The names of the settings two arms ran with differently (a setting only one of them has counts)."""
+    return {k for k in set(a) | set(b) if a.get(k, "<absent>") != b.get(k, "<absent>")}
+
+
+def check_one_knob(comparison: Comparison) -> None:
+    """Fail unless, for every seed, the two arms differ in the named knob and in nothing else
+    but what the comparison declares in `also_differs`."""
+    allowed = {comparison.knob, *comparison.also_differs}
+    if not comparison.seeds:
+        raise AssertionError(f"{comparison.remedy}: no runs to compare")
+    for seed, a, b in zip(comparison.seeds, comparison.settings_without, comparison.settings_with):
+        changed = changed_settings(a, b)
+        if comparison.knob not in changed:
+            raise AssertionError(f"{comparison.remedy} (seed {seed}): the arms do not differ in {comparison.knob!r}")
+        extra = changed - allowed
+        if extra:
+            shown = "; ".join(f"{k}: {a.get(k, '—')} vs {b.get(k, '—')}" for k in sorted(extra))
+            raise AssertionError(f"{comparison.remedy} (seed {seed}): besides {comparison.knob!r} the arms also "
+                                 f"differ in {shown}")
+
+
+def comparison_table(comparisons: list[Comparison]) -> pd.DataFrame:
+    """One row per comparison: the means, the effect with its 95 % interval, the verdict, the per-seed effects."""
+    rows = []
+    for c in comparisons:
+        s = c.summary()
+        number = "{:.3f}" if c.setup == "text" else "{:.3g}"
+        rows.append({"remedy": s["remedy"], "the one knob": s["knob"], "also differs": s["also_differs"],
+                     "seeds": s["seeds"], "test, without (mean)": number.format(s["without"]),
+                     "test, with (mean)": number.format(s["with"]),
+                     "effect (95 % interval)": f"{s['effect']:+.1f} [{s['low']:+.1f}, {s['high']:+.1f}]",
+                     "unit": s["unit"], "per seed": ", ".join(f"{e:+.1f}" for e in s["per_seed"]),
+                     "verdict": s["verdict"] + (" (guaranteed)" if c.guaranteed else "")})
+    return pd.DataFrame(rows)
+
+
+def largest_clear_effect(comparisons: list[Comparison], setup: str) -> dict | None:
+    """The comparison of this setup whose effect is largest among those whose whole interval is
+    above zero, leaving out comparisons the remedy cannot lose; None when no effect is clear."""
+    clear = [c.summary() for c in comparisons if c.setup == setup and not c.guaranteed]
+    clear = [s for s in clear if s["low"] > 0]
+    return max(clear, key=lambda s: s["effect"]) if clear else None
+
+
+def curve_arm(data: CurveData, **options) -> tuple[float, dict, CurveMLP, pd.DataFrame]:
+    """One MLP run: (test MSE, the settings it really used, the model, its history)."""
+    model, history = train_mlp(data, **options)
+    return mlp_errors(model, data, test=True)["test_mse"], history.attrs["settings"], model, history
+
+
+def fit_settings(model: torch.nn.Module, train_loader, options: dict) -> dict:
+    """The settings helpers.fit trains with, given these options: its own defaults filled in from its
+    signature, plus what the model and the data bring (trainable weights, examples, steps)."""
+    import hashlib
+    import inspect
+
+    from ..train import fit
+
+    bound = inspect.signature(fit).bind_partial(**options)
+    bound.apply_defaults()
+    skip = {"model", "train_loader", "valid_loader", "progress", "checkpoint_dir", "resume", "optimizer"}
+    used = {k: v for k, v in bound.arguments.items() if k not in skip}
+    used["metric_fn"] = getattr(used.get("metric_fn"), "__qualname__", repr(used.get("metric_fn")))
+    used["adversarial"] = repr(used.get("adversarial"))
+    used["device"] = str(used.get("device") or "default")
+    if "precision" in used:
+        used["precision"] = str(used["precision"])
+    trainable = [n for n, p in model.named_parameters() if p.requires_grad]
+    used["trainable"] = (f"{sum(p.numel() for p in model.parameters() if p.requires_grad):,} weights "
+                         f"[{hashlib.sha1(' '.join(trainable).encode()).hexdigest()[:8]}]")
+    used["base_model"] = getattr(getattr(model, "config", None), "_name_or_path", type(model).__name__)
+    dataset = train_loader.dataset
+    used["train_examples"] = len(dataset)
+    examples = getattr(dataset, "examples", None)
+    used["train_data"] = (hashlib.sha1("\n".join(f"{e.label}\t{e.text}" for e in examples).encode()).hexdigest()[:10]
+                          if examples is not None else f"{len(dataset)} items")
+    used["batch_size"] = train_loader.batch_size
+    used["steps"] = used["epochs"] * math.ceil(len(train_loader) / used["grad_accum"])
+    used["epoch_selection"] = f"best {used['monitor']} on validation"
+    return used
+
+
+def text_arm(make_model, train_ds, *, tokenizer, valid_ds, test_ds, batch_size: int, seed: int,
+             **options) -> dict:
+    """One fine-tuning run of lesson 05: the model from `make_model()` after seeding, trained by
+    helpers.fit (best epoch by validation accuracy), then scored once on the test split.
+
+    Returns test accuracy, best validation accuracy, history, the settings it really used, and the model.
+    """
+    from ..data import make_loader
+    from ..env import seed_everything
+    from ..train import evaluate, fit
+
+    seed_everything(seed)
+    model = make_model()
+    loader = make_loader(train_ds, tokenizer, batch_size, shuffle=True)
+    options = {"metric_fn": valid_ds.score, "monitor": "accuracy", "seed": seed, "progress": False, **options}
+    settings = fit_settings(model, loader, options)
+    history = fit(model, loader, make_loader(valid_ds, tokenizer, 64), **options)
+    _, outputs = evaluate(model, make_loader(test_ds, tokenizer, 64))
+    return {"test": test_ds.score(outputs)["accuracy"], "valid": float(history.accuracy.max()),
+            "history": history, "settings": settings, "model": model}
 
 
 # --- Token-level text augmentation that keeps the label true ---------------------------------------
@@ -437,8 +738,9 @@ def lora_targets(model: torch.nn.Module) -> tuple[str, ...]:
 
 def add_lora(model: torch.nn.Module, r: int = 8, alpha: int = 16, dropout: float = 0.1,
              targets: tuple[str, ...] | None = None) -> torch.nn.Module:
-    """Wrap a sequence classifier with LoRA: the base is frozen, each target Linear gets a
-    trainable low-rank update B·A (rank r), and the classifier head stays trainable."""
+    """Wrap a sequence classifier with LoRA: the base is frozen, each target Linear W computes
+    W·x + (alpha/r)·B·A·x with trainable A (r×d, random) and B (d×r, zero), and the new classifier
+    head stays trainable. After training, peft's merge_and_unload() folds (alpha/r)·B·A into W."""
     targets = targets or lora_targets(model)
     import warnings
 
@@ -456,10 +758,11 @@ def add_lora(model: torch.nn.Module, r: int = 8, alpha: int = 16, dropout: float
         return get_peft_model(model, config)
 
 
-# --- Adversarial training on word embeddings (FGM) -------------------------------------------------
+# --- Adversarial training on input embeddings (FGM), an option of helpers.fit -----------------------
 
 def fgm_perturbation(grad: torch.Tensor, epsilon: float) -> torch.Tensor:
-    """r = ε·g/‖g‖: a step of length ε in the direction that raises the loss fastest."""
+    """r = ε·g/‖g‖ for one example's gradient g (all its tokens × dimensions together): a step of
+    length ε in the direction that raises the loss fastest. A zero or non-finite g gives zeros."""
     norm = torch.linalg.vector_norm(grad)
     if norm == 0 or not torch.isfinite(norm):
         return torch.zeros_like(grad)
@@ -467,56 +770,72 @@ def fgm_perturbation(grad: torch.Tensor, epsilon: float) -> torch.Tensor:
 
 
 class FGM:
-    """Add the FGM perturbation to the word-embedding matrix, and take it away again."""
+    """Adversarial training on the input embeddings, as Miyato et al. (2017) do it with an L2 norm:
+    `fit(..., adversarial=FGM(epsilon))`.
 
-    def __init__(self, model: torch.nn.Module, epsilon: float = 1.0):
-        self.embedding = model.get_input_embeddings().weight
-        self.epsilon = epsilon
-        self.backup: torch.Tensor | None = None
-
-    def attack(self) -> None:
-        if self.embedding.grad is None:
-            raise RuntimeError("call loss.backward() before attack(): FGM needs the gradient")
-        self.backup = self.embedding.data.clone()
-        self.embedding.data.add_(fgm_perturbation(self.embedding.grad, self.epsilon))
-
-    def restore(self) -> None:
-        if self.backup is not None:
-            self.embedding.data.copy_(self.backup)
-            self.backup = None
-
-
-def fit_fgm(model, train_loader, valid_loader, *, epochs: int = 3, lr: float = 5e-5, epsilon: float = 1.0,
-            warmup: float = 0.1, metric_fn=None, seed: int = 42, device=None, progress: bool = True) -> pd.DataFrame:
-    """Like helpers.fit (AdamW, warmup, linear decay) but each step also learns from the perturbed input.
-
-    Keeps the weights of the last epoch; returns the history as a DataFrame.
+    After the clean backward pass, each example's input embeddings (one vector per token, the output
+    of the word-embedding layer) move by r = ε·g/‖g‖, with g that example's gradient and ‖g‖ its length
+    over all its tokens; the batch runs again, and both passes' gradients add up. The embedding
+    matrix itself is never changed.
     """
-    device = device or get_device()
-    model.to(device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
-    scheduler = warmup_schedule(optimizer, epochs * len(train_loader), warmup)
-    fgm = FGM(model, epsilon)
-    rows = []
-    for epoch in range(epochs):
-        torch.manual_seed(seed + epoch)
-        t0, total = time.perf_counter(), 0.0
-        model.train()
-        for batch in tqdm(train_loader, desc=f"FGM epoch {epoch + 1}/{epochs}", leave=False, disable=not progress):
-            batch = {k: v.to(device) for k, v in batch.items()}
-            loss = model(**batch).loss
-            loss.backward()                  # 1. gradients of the clean loss (also tell FGM where to push)
-            fgm.attack()                     # 2. nudge the embeddings by ε·g/‖g‖
-            model(**batch).loss.backward()   # 3. add the gradients of the adversarial loss
-            fgm.restore()                    # 4. put the embeddings back before the update
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
-            total += loss.item()
-        valid_loss, outputs = evaluate(model, valid_loader)
-        row = {"epoch": epoch + 1, "train_loss": total / max(len(train_loader), 1), "valid_loss": valid_loss}
-        if metric_fn is not None:
-            row.update(metric_fn(outputs))
-        row["seconds"] = time.perf_counter() - t0
-        rows.append(row)
-    return pd.DataFrame(rows)
+
+    def __init__(self, epsilon: float = 1.0):
+        if not epsilon > 0:
+            raise ValueError(f"epsilon must be > 0, got {epsilon}")
+        self.epsilon = epsilon
+        self._handle, self._module = None, None
+        self._clean: torch.Tensor | None = None
+        self._delta: torch.Tensor | None = None
+
+    def __repr__(self) -> str:
+        return f"FGM(epsilon={self.epsilon:g})"
+
+    def attach(self, model: torch.nn.Module) -> None:
+        """Watch the model's word-embedding layer (once; attaching again to the same model does nothing)."""
+        module = getattr(model, "module", model).get_input_embeddings()  # under DDP, the wrapped model's
+        if self._module is module:
+            return
+        self.detach()
+        self._module, self._handle = module, module.register_forward_hook(self._hook)
+
+    def detach(self) -> None:
+        if self._handle is not None:
+            self._handle.remove()
+        self._handle, self._module, self._clean, self._delta = None, None, None, None
+
+    def _hook(self, module, inputs, output):
+        if self._delta is not None:              # the adversarial pass: embeddings + r
+            return output + self._delta.to(output.dtype)
+        if torch.is_grad_enabled():              # a clean training pass: keep its gradient
+            if not output.requires_grad:         # frozen embeddings: still differentiate w.r.t. them
+                output.requires_grad_()
+            output.retain_grad()
+            self._clean = output
+        return None
+
+    @contextlib.contextmanager
+    def perturbed(self):
+        """Inside: the model's forward passes see each example's embeddings moved by its r."""
+        clean, self._clean = self._clean, None
+        if clean is None or clean.grad is None:
+            raise RuntimeError("FGM needs the gradient of a clean pass: run the forward pass and "
+                               "loss.backward() first (helpers.fit does, given adversarial=FGM(...))")
+        grad = clean.grad.detach().float()
+        self._delta = torch.stack([fgm_perturbation(g, self.epsilon) for g in grad])  # one r per example
+        try:
+            yield self._delta
+        finally:
+            self._delta = None
+
+
+def embedding_length(model: torch.nn.Module, loader) -> float:
+    """The median length ‖e‖ of one example's input embeddings (all its real tokens together): the
+    scale ε is measured against."""
+    table = model.get_input_embeddings()
+    lengths = []
+    with torch.no_grad():
+        for batch in loader:
+            e = table(batch["input_ids"].to(model_device(model))).float()
+            mask = batch["attention_mask"].to(e.device).unsqueeze(-1)
+            lengths += torch.linalg.vector_norm((e * mask).flatten(1), dim=1).tolist()
+    return float(np.median(lengths))
