@@ -49,12 +49,12 @@ COLLECT_JS = r"""
   const widgetOutputs = Array.from(cell.querySelectorAll('.widget-output')).map(w => ({
     images: w.querySelectorAll('img').length,
     texts: Array.from(w.querySelectorAll('.jp-OutputArea-output')).filter(o =>
-      ['text/plain', 'application/vnd.jupyter.stdout'].includes(o.dataset.mimeType)).map(o => o.innerText.trim()).filter(t => t),
+      ['text/plain', 'application/vnd.jupyter.stdout'].includes(o.dataset.mimeType)).map(o => o.textContent.trim()).filter(t => t),
   }));
   const cut = Array.from(cell.querySelectorAll('.widget-label, .widget-readout, .widget-text input, .widget-textarea textarea'))
     .filter(e => e.offsetParent !== null && (e.scrollWidth > e.clientWidth + 1))
     .map(e => ({kind: e.tagName.toLowerCase() === 'input' || e.tagName.toLowerCase() === 'textarea' ? 'box' : 'label',
-                text: (e.value !== undefined && e.tagName.toLowerCase() !== 'label') ? e.value : e.innerText,
+                text: (e.value !== undefined && e.tagName.toLowerCase() !== 'label') ? e.value : e.textContent,
                 scroll: e.scrollWidth, client: e.clientWidth}));
   const widgetClasses = new Set();
   cell.querySelectorAll('.jupyter-widgets, .jupyter-widgets *').forEach(e => e.classList.forEach(c => {
@@ -62,8 +62,8 @@ COLLECT_JS = r"""
   return {
     index,
     code: cell.classList.contains('jp-CodeCell'),
-    prompt: (cell.querySelector('.jp-InputPrompt') || {}).innerText || '',
-    outputs: top.map(o => ({mime: o.dataset.mimeType || '', text: (o.innerText || '').slice(0, 4000),
+    prompt: (cell.querySelector('.jp-InputPrompt') || {}).textContent || '',
+    outputs: top.map(o => ({mime: o.dataset.mimeType || '', text: (o.textContent || '').slice(0, 4000),
                             widget: !!o.querySelector('.jupyter-widgets')})),
     images: Array.from(cell.querySelectorAll('.jp-Cell-outputWrapper img')).map(i => ({
       src: i.src.length > 200 ? i.src.slice(0, 60) + ':' + i.src.length + ':' + i.src.slice(-120) : i.src,
@@ -78,7 +78,7 @@ COLLECT_JS = r"""
 
 PROMPTS_JS = r"""
 () => Array.from(document.querySelectorAll('.jp-Notebook .jp-Cell')).map(c => [
-  c.classList.contains('jp-CodeCell') ? ((c.querySelector('.jp-InputPrompt') || {}).innerText || '') : null,
+  c.classList.contains('jp-CodeCell') ? ((c.querySelector('.jp-InputPrompt') || {}).textContent || '') : null,
   c.querySelectorAll('.widget-hprogress, .widget-progress, progress').length])
 """
 
@@ -146,12 +146,23 @@ def wait_idle(page, seconds: float = 90) -> None:
     page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=seconds * 1000)
 
 
-def run_all(page, lesson: Lesson, timeout: float, slow: float) -> None:
-    """Run All from the Run menu; time each cell from the page and note whether a progress bar showed."""
+# A cell that puts a widget on the screen, for --widgets-only (read from the code, never from the prose).
+BUILDS_WIDGET = re.compile(r"\binteract\(|\bwidgets\.|\w+_(demo|box)\(")
+
+
+def run_all(page, lesson: Lesson, timeout: float, slow: float, stop_before: int | None = None) -> None:
+    """Run All from the Run menu (or all above `stop_before`); time each cell and note whether a progress bar showed."""
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-    page.locator(".lm-Menu-item:visible", has=page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$"))).click()
+    if stop_before is None:
+        item = "Run All Cells"
+    else:
+        page.keyboard.press("Escape")
+        cell_locator(page, stop_before).locator(".jp-InputPrompt").click()  # select it, in command mode
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+        item = "Run All Above Selected Cell"
+    page.locator(".lm-Menu-item:visible", has=page.locator(".lm-Menu-itemLabel", has_text=re.compile(rf"^{item}$"))).click()
     start = time.monotonic()
-    page.wait_for_function("() => Array.from(document.querySelectorAll('.jp-Notebook .jp-InputPrompt')).some(p => p.innerText.includes('*'))",
+    page.wait_for_function("() => Array.from(document.querySelectorAll('.jp-Notebook .jp-InputPrompt')).some(p => p.textContent.includes('*'))",
                            timeout=15000)
     current, since, progress_seen, durations = None, start, 0, {}
     while True:
@@ -168,7 +179,7 @@ def run_all(page, lesson: Lesson, timeout: float, slow: float) -> None:
         if time.monotonic() - start > timeout:
             lesson.fail(f"Run All still busy after {timeout:.0f} s (cell {running})")
             return
-        time.sleep(0.4)
+        time.sleep(0.8)
     lesson.seconds = time.monotonic() - start
     wait_idle(page)
     for i, (secs, shown) in sorted(durations.items()):
@@ -191,6 +202,8 @@ def check_page(page, lesson: Lesson, sources: list[dict]) -> list[dict]:
             for img in cell["markdownImages"]:
                 if not img["ok"]:
                     lesson.fail(f"cell {i}: markdown image {img['src'][:70]} did not load (alt text {img['alt']!r})")
+            continue
+        if src.get("skipped"):
             continue
         if not re.search(r"\[\d+\]", cell["prompt"]):
             lesson.fail(f"cell {i} did not run (prompt {cell['prompt']!r}): Run All stopped before it")
@@ -304,7 +317,7 @@ def work_widgets(page, lesson: Lesson, cells: list[dict]) -> int | None:
             x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
             page.mouse.move(x, y)
             page.mouse.down()
-            page.mouse.move(x + 60, y, steps=6)
+            page.mouse.move(x + 25, y, steps=5)
             page.mouse.up()
             after_src = before
             deadline = time.monotonic() + 60
@@ -326,7 +339,8 @@ def work_widgets(page, lesson: Lesson, cells: list[dict]) -> int | None:
 
 def try_exercise(page, lesson: Lesson, sources: list[dict]) -> None:
     """The first q1 exercise: a wrong answer, then q1.hint(); the feedback must show in the page."""
-    index = next((k for k, s in enumerate(sources) if s["type"] == "code" and "q1.check(" in s["source"]), None)
+    index = next((k for k, s in enumerate(sources) if s["type"] == "code" and "q1.check(" in s["source"]
+                  and not s.get("skipped")), None)
     if index is None:
         return
     lines = sources[index]["source"].splitlines()
@@ -338,12 +352,12 @@ def try_exercise(page, lesson: Lesson, sources: list[dict]) -> None:
     lines = [line for line in lines if not re.match(r"\s*#?\s*q1\.(hint|solution)\(\)", line)] + ["q1.hint()"]
     cell = cell_locator(page, index)
     cell.scroll_into_view_if_needed()
-    prompt_before = cell.locator(".jp-InputPrompt").inner_text()
+    prompt_before = cell.locator(".jp-InputPrompt").text_content()
     cell.locator(".cm-content").click()
     page.keyboard.press("Control+a")
     page.keyboard.insert_text("\n".join(lines))
     page.keyboard.press("Control+Enter")
-    page.wait_for_function("([i, before]) => { const p = document.querySelectorAll('.jp-Notebook .jp-Cell')[i].querySelector('.jp-InputPrompt').innerText;"
+    page.wait_for_function("([i, before]) => { const p = document.querySelectorAll('.jp-Notebook .jp-Cell')[i].querySelector('.jp-InputPrompt').textContent;"
                            " return /\\[\\d+\\]/.test(p) && p !== before; }", arg=[index, prompt_before], timeout=60000)
     info = page.evaluate(COLLECT_JS)[index]
     texts = [o["text"] for o in info["outputs"]]
@@ -431,7 +445,18 @@ def run_lesson(browser, base: str, token: str, path: Path, out: Path, args) -> L
             lesson.fail("marked modified on opening, before the learner typed anything")
         else:
             lesson.ok("not marked modified on opening")
-        run_all(page, lesson, args.timeout, args.slow)
+        news = page.locator(".Toastify__toast button", has_text=re.compile(r"^No$"))  # JupyterLab's news prompt
+        if news.count():
+            news.first.click()
+        stop_before = None
+        if path.name in args.widgets_only:  # a heavy lesson: only the cells up to its last widget
+            last = max((k for k, c in enumerate(sources) if c["type"] == "code" and BUILDS_WIDGET.search(c["source"])), default=None)
+            stop_before = None if last is None or last + 1 >= len(sources) else last + 1
+            for c in sources[stop_before or len(sources):]:
+                c["skipped"] = True
+            if stop_before is not None:
+                lesson.ok(f"widgets only: cells 0-{stop_before - 1} of {len(sources)}")
+        run_all(page, lesson, args.timeout, args.slow, stop_before)
         page.wait_for_timeout(1500)  # widget views and images settle
         full_screenshot(page, out / f"{path.stem}.png")  # scrolls every cell into view once, so images load
         cells = check_page(page, lesson, sources)
@@ -446,6 +471,7 @@ def run_lesson(browser, base: str, token: str, path: Path, out: Path, args) -> L
         if best is not None:
             cell = cell_locator(page, best)
             cell.scroll_into_view_if_needed()
+            page.wait_for_timeout(1000)  # let the browser paint what scrolled in
             cell.locator(".jp-Cell-outputWrapper").screenshot(path=str(out / f"{path.stem}-best.png"))
             if args.update_docs:
                 shown = widget_types([c for c in cells if c["index"] == best])
@@ -470,6 +496,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "ui")
     parser.add_argument("--slow", type=float, default=8.0, help="seconds a cell may run without a progress bar")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds Run All may take per lesson")
+    parser.add_argument("--widgets-only", nargs="*", default=[], metavar="LESSON",
+                        help="lessons (file names) to run only up to their last widget, to keep within the time budget")
     parser.add_argument("--update-docs", action="store_true", help="write the best shots into docs/img/")
     args = parser.parse_args(argv)
     try:
@@ -494,7 +522,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"JupyterLab at {base}, {browser_path} {browser.version}", flush=True)
             for path in lessons:
                 print(f"{path.name}", flush=True)
+                began = time.monotonic()
                 results.append(run_lesson(browser, base, token, args.out / "lessons" / path.name, args.out, args))
+                print(f"  {time.monotonic() - began:.0f} s in all, Run All {results[-1].seconds:.0f} s; cells over "
+                      f"{args.slow:.0f} s (index, s, progress bar): {results[-1].slow_cells}", flush=True)
             browser.close()
     finally:
         proc.terminate()
