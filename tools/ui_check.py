@@ -409,7 +409,12 @@ def update_docs(stem: str, shot: Path, widgets: list[str], limit: int = 100_000)
     """Write the lesson's best shot into docs/img as a palette PNG of at most `limit` bytes."""
     from PIL import Image
 
+    from PIL import ImageChops
+
     image = Image.open(shot).convert("RGB")
+    ink = ImageChops.difference(image, Image.new("RGB", image.size, "white")).getbbox()  # trim the white margins
+    if ink:
+        image = image.crop((max(ink[0] - 8, 0), max(ink[1] - 8, 0), min(ink[2] + 8, image.width), min(ink[3] + 8, image.height)))
     target = ROOT / "docs" / "img" / f"{stem}.png"
     target.parent.mkdir(parents=True, exist_ok=True)
     scale = 1.0
@@ -498,7 +503,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds Run All may take per lesson")
     parser.add_argument("--widgets-only", nargs="*", default=[], metavar="LESSON",
                         help="lessons (file names) to run only up to their last widget, to keep within the time budget")
-    parser.add_argument("--update-docs", action="store_true", help="write the best shots into docs/img/")
+    parser.add_argument("--update-docs", action="store_true", help="write the best shots into docs/img/ (README)")
     args = parser.parse_args(argv)
     try:
         from playwright.sync_api import sync_playwright
