@@ -125,5 +125,17 @@ def colab_url(notebook: str) -> str:
     return f"https://colab.research.google.com/github/{path}/blob/main/notebooks/{notebook}"
 
 
+# The badge's picture travels inside the notebook (a data: URI), so it shows in an offline classroom too;
+# its alt text is the link's words wherever images do not show.
+BADGE_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="117" height="20" role="img" aria-label="Open in Colab">'
+             '<rect width="117" height="20" rx="3" fill="#555"/><rect x="38" width="79" height="20" rx="3" fill="#f9ab00"/>'
+             '<rect x="38" width="6" height="20" fill="#f9ab00"/><g font-family="Verdana,DejaVu Sans,sans-serif" '
+             'font-size="11" fill="#fff"><text x="6" y="14">Open</text><text x="45" y="14">in Colab</text></g></svg>')
+
+
 def badge(notebook: str) -> str:
-    return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_url(notebook)})"
+    """The 'Open in Colab' link at the top of a lesson; `nbtool.py sync-setup` writes it."""
+    import base64
+
+    image = "data:image/svg+xml;base64," + base64.b64encode(BADGE_SVG.encode()).decode()
+    return f"[![Open In Colab]({image})]({colab_url(notebook)})"
