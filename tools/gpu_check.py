@@ -91,8 +91,10 @@ def _pythonpath() -> str:
 
 
 def _one_line(text: str) -> str:
+    """The line that says what went wrong (torchrun's own ChildFailedError wraps the child's)."""
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    errors = [line for line in lines if "Error" in line or "assert" in line.lower()]
+    errors = [line for line in lines if ("Error" in line or "assert" in line.lower()) and "ChildFailedError" not in line
+              and not line.startswith(("File ", "raise ", "torch.distributed.elastic"))]
     return (errors[-1] if errors else lines[-1] if lines else "failed")[:300]
 
 
@@ -137,7 +139,7 @@ def torchrun_row(device: str, out_dir: Path) -> dict:
         row["error"] = _one_line(done.stderr or done.stdout)
         return row
     record = json.loads(history.read_text())
-    row.update(precision=f"{record['precision']}, backend {record['backend']}, {record['world_size']} process",
+    row.update(precision=f"{record['trained_in']}, backend {record['backend']}, {record['world_size']} process",
                key_metric=f"f1 {record['f1'][-1]:.3f}" if record.get("f1") else "—",
                peak_mb=record["peak_gpu_mb"] if device == "cuda" else None)
     return row
@@ -181,8 +183,19 @@ def to_markdown(report: dict) -> str:
 
 def install_wheels(folder: Path) -> None:
     """Install what travelled as wheels, from the folder only (no index: the machine has no PyPI)."""
-    names = sorted({w.name.split("-")[0].lower().replace("_", "-") for w in folder.glob("*.whl")} &
-                   {n.lower() for n in WHEELS + BUILT_WHEELS})
+    import importlib.metadata as md
+
+    def missing(name: str) -> bool:
+        try:
+            md.version(name)
+            return False
+        except md.PackageNotFoundError:
+            return True
+
+    names = sorted(n for n in WHEELS + BUILT_WHEELS if missing(n))  # never touch what is installed
+    if not names:
+        return
+    print(f"installing from {folder}: {', '.join(names)}", flush=True)
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-index", "--find-links", str(folder),
                     *names], check=True)
 
@@ -267,9 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.notebooks:
         note += f"; only notebooks {', '.join(args.notebooks)}"
     start, rows = time.perf_counter(), []
-    steps = [(part, profile, precision, name) for part, profile, precision, names in plan for name in names]
-    if "torchrun" in args.parts:
-        steps.append(("torchrun", "smoke", None, None))
+    steps = [("torchrun", "smoke", None, None)] if "torchrun" in args.parts else []  # first: the NCCL proof
+    steps += [(part, profile, precision, name) for part, profile, precision, names in plan for name in names]
     for part, profile, precision, name in steps:
         if time.perf_counter() - start > args.budget_s:
             rows.append({"part": part, "run": name or "tools/train_ner.py, 1 process", "profile": profile,

@@ -79,7 +79,7 @@ def main(argv=None) -> int:
         if args.history:
             record = history.drop(columns=["seconds"]).to_dict("list")
             peak = torch.cuda.max_memory_allocated() if torch.cuda.is_available() else 0
-            record.update({"precision": precision.name, "backend": backend,
+            record.update({"trained_in": precision.name, "backend": backend,
                            "world_size": torch.distributed.get_world_size() if distributed else 1,
                            "peak_gpu_mb": round(peak / 2**20)})
             args.history.write_text(json.dumps(record))
