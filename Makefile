@@ -54,10 +54,13 @@ record: venv
 bench: venv
 	$(PY) tools/bench.py --out $(BUILD)/bench
 
-# The same on the pretrained encoder from PyPI, over three seeds (build/bench-encoder/bench.md; about 10 min on 2 cores).
+# The same on the pretrained encoder from PyPI, over three seeds: naive loop, fit in fp32 and in the chosen
+# precision, the Trainer by default and in the same precision (build/bench-encoder/bench.md). BENCH_ARGS
+# adds flags (e.g. --train-size 300 --epochs 2 for a shorter run).
+BENCH_ARGS ?=
 bench-encoder: venv encoder
 	HF_HUB_OFFLINE=1 KIT_CACHE=$(TEST_CACHE) $(PY) tools/bench.py --model sentence-transformers/all-MiniLM-L6-v2 \
-		--lr 1e-4 --seeds 1 2 3 --methods naive fit trainer fit-grouped --out $(BUILD)/bench-encoder
+		--lr 1e-4 --seeds 1 2 3 --methods naive fit-fp32 fit trainer trainer-precision --out $(BUILD)/bench-encoder $(BENCH_ARGS)
 
 # The GPU path proved in one command (tools/gpu_check.py; report in build/gpu-check/report.md). On the GPU
 # machine there is no PyPI: no venv is made, the machine's python runs it, and the wheels made by
