@@ -99,12 +99,25 @@ def sorted_batches(lengths: list[int], batch_size: int) -> list[list[int]]:
     return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
 
 
+def _half_weights(model) -> set[torch.dtype]:
+    """The 16-bit float types among the model's weights (empty for an fp32 model)."""
+    return {p.dtype for p in model.parameters() if p.dtype in (torch.float16, torch.bfloat16)}
+
+
+def _quantized(model) -> bool:
+    """int8 layers (torch.ao quantization) take fp32 inputs only: no autocast around them."""
+    return any(type(m).__module__.startswith("torch.ao.nn.quantized") for m in model.modules())
+
+
 @contextlib.contextmanager
 def inference(model, precision: Precision | str | None = None):
     """Eval mode, no autograd bookkeeping (inference_mode) and the chosen autocast; the model's
-    train/eval mode is given back afterwards."""
+    train/eval mode is given back afterwards. A model already in 16-bit weights or int8 layers runs
+    as it is (autocast would feed it inputs of another type)."""
     was_training = model.training
     precision = as_precision(precision, model_device(model))
+    if precision.dtype is not None and (_half_weights(model) or _quantized(model)):
+        precision = Precision("fp32", precision.device_type, "the model's own weights decide (16-bit or int8)")
     model.eval()
     try:
         with torch.inference_mode(), precision.autocast():
@@ -276,6 +289,12 @@ def fit(model, train_loader, valid_loader, *, epochs: int = 3, lr: float = 5e-5,
     device = _process_device(torch.device(device) if device is not None else get_device())
     model.to(device)
     precision = as_precision(precision, device)
+    half = _half_weights(model)
+    if half:  # autocast needs fp32 weights, and AdamW on 16-bit weights loses small updates
+        model.float()
+        if progress:
+            print(f"The model's weights were in {', '.join(str(d).removeprefix('torch.') for d in half)}: "
+                  "converted to float32 for training (mixed precision keeps fp32 master weights).")
     net, main_process = model, True  # `net` is what runs forward; `model` is what we save
     if _distributed():  # launched with torchrun / accelerate launch: sync gradients across processes
         from torch.nn.parallel import DistributedDataParallel

@@ -163,3 +163,24 @@ def test_the_training_loss_is_read_back_once_per_epoch_not_every_step(monkeypatc
     loss = train_epoch(model, train, optimizer, progress=False, precision="fp32")
     assert len(train) == 15 and loss > 0
     assert sum(name == train_module.__file__ for name in calls) == 1
+
+
+def test_fit_trains_a_half_precision_model_in_fp32_weights(capsys):
+    """A checkpoint loaded in fp16 (transformers' dtype="auto") would be updated in fp16 by AdamW, and
+    bf16 autocast would meet fp16 weights; fit converts it to fp32 first and says so."""
+    model = CurveMLP(hidden=4).half()
+    fit(model, *curve(), epochs=1, lr=0.01, warmup=0, device="cpu", progress=True, precision="bf16")
+    assert {p.dtype for p in model.parameters()} == {torch.float32}
+    assert "converted to float32" in capsys.readouterr().out
+
+
+def test_an_int8_model_is_evaluated_without_autocast():
+    """Dynamically quantized layers take fp32 inputs: bf16 autocast around them fails on the CPU."""
+    from helpers.train import evaluate
+
+    qconfig = torch.ao.quantization.default_dynamic_qconfig  # the middle layer only, as BERT's head stays fp32
+    model = torch.ao.quantization.quantize_dynamic(CurveMLP(hidden=8), {"net.3": qconfig}, dtype=torch.qint8)
+    assert type(model.net[0]) is torch.nn.Linear and type(model.net[3]) is not torch.nn.Linear
+    _, valid = curve()
+    loss, outputs = evaluate(model, valid, precision="bf16")
+    assert loss > 0 and len(outputs) == 200
