@@ -32,3 +32,11 @@ def test_the_report_names_the_machine_the_precision_and_every_failure():
     assert "AssertionError: accuracy / 0.4" in text, "a | in an error must not break the table"
     assert "3 runs, 1 failed" in text and "GPU memory" in text
     json.dumps(report)  # the JSON report is the same dict
+
+
+def test_an_error_is_one_plain_line_naming_the_childs_failure():
+    torchrun = ("Traceback (most recent call last):\n  File \"x.py\", line 3\n    raise RuntimeError('NCCL error')\n"
+                "RuntimeError: NCCL error: invalid usage\n"
+                "torch.distributed.elastic.multiprocessing.errors.ChildFailedError:\n  tools/train_ner.py FAILED")
+    assert gpu_check._one_line(torchrun) == "RuntimeError: NCCL error: invalid usage"
+    assert gpu_check._one_line("\x1b[31mAssertionError\x1b[39m: F1 too low") == "AssertionError: F1 too low"

@@ -13,7 +13,7 @@ time, peak memory (GPU memory on a GPU, the process's RSS on a CPU), the lesson'
 the lesson printed, and any error. Parts past --budget-s are skipped and reported as skipped.
 
 The GPU machine it is designed for has no Hub and no PyPI and takes at most 64 MiB of files per run:
-`--prepare` writes an fp16 copy of the encoder's safetensors (about 45 MB; the kit loads it back in fp32)
+`--prepare` writes an fp16 copy of the encoder's safetensors (about 46 MB; its config asks for fp32, so it loads in fp32)
 and the wheels of the packages the machine lacks into build/gpu-check/, and prints their total size.
 There, `--wheels` installs them with pip --no-index before anything runs.
 """
@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import subprocess
@@ -92,6 +93,7 @@ def _pythonpath() -> str:
 
 def _one_line(text: str) -> str:
     """The line that says what went wrong (torchrun's own ChildFailedError wraps the child's)."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", text)  # the colours of IPython's tracebacks
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     errors = [line for line in lines if ("Error" in line or "assert" in line.lower()) and "ChildFailedError" not in line
               and not line.startswith(("File ", "raise ", "torch.distributed.elastic"))]
@@ -215,9 +217,13 @@ def prepare(out: Path, python_version: str | None) -> int:
     target.mkdir(parents=True, exist_ok=True)
     weights = {k: v.half() if v.is_floating_point() else v for k, v in load_file(source / "model.safetensors").items()}
     save_file(weights, target / "model.safetensors", metadata={"format": "pt"})
-    for name in ("config.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"):
+    for name in ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"):
         if (source / name).exists():
             shutil.copy(source / name, target / name)
+    # dtype="auto" (transformers' default) reads the config first: fp32 for every from_pretrained, the
+    # lessons' own calls included, so the copy only travels in fp16.
+    config = json.loads((source / "config.json").read_text())
+    (target / "config.json").write_text(json.dumps({**config, "dtype": "float32"}, indent=2) + "\n")
     wheels = out / "wheels"
     wheels.mkdir(parents=True, exist_ok=True)
     pip = [sys.executable, "-m", "pip"]
