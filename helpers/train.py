@@ -111,19 +111,15 @@ def _quantized(model) -> bool:
 
 @contextlib.contextmanager
 def inference(model, precision: Precision | str | None = None):
-    """Eval mode, no autograd bookkeeping (inference_mode) and the chosen autocast; the model's
-    train/eval mode is given back afterwards. A model already in 16-bit weights or int8 layers runs
+    """Eval mode (the model stays in it, as after model.eval()), no autograd bookkeeping
+    (inference_mode) and the chosen autocast. A model already in 16-bit weights or int8 layers runs
     as it is (autocast would feed it inputs of another type)."""
-    was_training = model.training
     precision = as_precision(precision, model_device(model))
     if precision.dtype is not None and (_half_weights(model) or _quantized(model)):
         precision = Precision("fp32", precision.device_type, "the model's own weights decide (16-bit or int8)")
     model.eval()
-    try:
-        with torch.inference_mode(), precision.autocast():
-            yield precision
-    finally:
-        model.train(was_training)
+    with torch.inference_mode(), precision.autocast():
+        yield precision
 
 
 def _eval_batches(loader, batch_size: int | None):
