@@ -15,7 +15,7 @@ JUPYTER_ENV := PYTHONPATH=$(CURDIR) JUPYTER_CONFIG_DIR=$(CURDIR)/$(BUILD)/jupyte
 TEST_CACHE := $(CURDIR)/$(BUILD)/cache
 TEST_ENV := $(JUPYTER_ENV) HF_HUB_OFFLINE=1 KIT_PROFILE=smoke KIT_CACHE=$(TEST_CACHE) KIT_EXPECT_ENCODER=1 OMP_NUM_THREADS=1
 
-.PHONY: venv lab test test-ui unit run record bench bench-encoder prefetch encoder clean
+.PHONY: venv lab test test-ui unit run record bench bench-encoder prefetch encoder clean gpu-check gpu-check-prepare
 
 venv: $(STAMP)
 
@@ -66,10 +66,25 @@ record: venv
 bench: venv
 	$(PY) tools/bench.py --out $(BUILD)/bench
 
-# The same on the pretrained encoder from PyPI, over three seeds (build/bench-encoder/bench.md; about 10 min on 2 cores).
+# The same on the pretrained encoder from PyPI, over three seeds: naive loop, fit in fp32 and in the chosen
+# precision, the Trainer by default and in the same precision (build/bench-encoder/bench.md). BENCH_ARGS
+# adds flags (e.g. --train-size 300 --epochs 2 for a shorter run).
+BENCH_ARGS ?=
 bench-encoder: venv encoder
 	HF_HUB_OFFLINE=1 KIT_CACHE=$(TEST_CACHE) $(PY) tools/bench.py --model sentence-transformers/all-MiniLM-L6-v2 \
-		--lr 1e-4 --seeds 1 2 3 --methods naive fit trainer fit-grouped --out $(BUILD)/bench-encoder
+		--lr 1e-4 --seeds 1 2 3 --methods naive fit-fp32 fit trainer trainer-precision --out $(BUILD)/bench-encoder $(BENCH_ARGS)
+
+# The GPU path proved in one command (tools/gpu_check.py; report in build/gpu-check/report.md). On the GPU
+# machine there is no PyPI: no venv is made, the machine's python runs it, and the wheels made by
+# `make gpu-check-prepare` (here, with PyPI) are installed from build/gpu-check/wheels. DEVICE=cpu rehearses it.
+DEVICE    ?= cuda
+CHECK_PY  := $(if $(wildcard $(PY)),$(PY),$(PYTHON))
+gpu-check:
+	mkdir -p $(BUILD)/jupyter $(BUILD)/ipython $(BUILD)/matplotlib
+	$(JUPYTER_ENV) HF_HUB_OFFLINE=1 $(CHECK_PY) tools/gpu_check.py --device $(DEVICE) --wheels $(BUILD)/gpu-check/wheels $(GPU_CHECK_ARGS)
+
+gpu-check-prepare: venv encoder
+	KIT_CACHE=$(TEST_CACHE) $(PY) tools/gpu_check.py --prepare $(GPU_CHECK_ARGS)
 
 prefetch: venv
 	$(PY) tools/prefetch.py --profile $(PROFILE)

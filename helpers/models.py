@@ -329,7 +329,11 @@ def load_tokenizer(choice: ModelChoice):
 
 
 def load_model(choice: ModelChoice, task: str, label2id: dict[str, int]):
-    """The encoder with a fresh head of len(label2id) outputs, labels named in its config."""
+    """The encoder with a fresh head of len(label2id) outputs, labels named in its config.
+
+    Always in float32, whatever the checkpoint was saved in (transformers' default, dtype="auto", would
+    keep an fp16 file in fp16): training keeps fp32 master weights and autocast does the rest."""
+    import torch
     import transformers
 
     head = getattr(transformers, HEADS.get(task, HEADS["sentiment"]))
@@ -337,4 +341,4 @@ def load_model(choice: ModelChoice, task: str, label2id: dict[str, int]):
         return head.from_pretrained(
             choice.path, num_labels=len(label2id), label2id=label2id,
             id2label={i: t for t, i in label2id.items()},
-            local_files_only=choice.source != "hub")
+            local_files_only=choice.source != "hub", dtype=torch.float32)

@@ -100,6 +100,23 @@ def choose_precision(device: torch.device | str | None = None, *, override: str 
     return Precision("fp32", kind, f"{kind}: the kit trains in fp32 there (mixed precision is not tested on it)")
 
 
+def grad_scaler(precision: Precision):
+    """A GradScaler for fp16 (None otherwise). torch 2.2, the lowest the kit supports, has only
+    torch.cuda.amp.GradScaler; torch.amp.GradScaler(device) arrived in 2.3."""
+    if not precision.use_scaler:
+        return None
+    if hasattr(torch.amp, "GradScaler"):
+        return torch.amp.GradScaler(precision.device_type)
+    return torch.cuda.amp.GradScaler()
+
+
+def as_precision(precision: "Precision | str | None", device: torch.device | str | None = None) -> Precision:
+    """A Precision from what a caller gives: None chooses for `device`, a name ("bf16") asks for it."""
+    if isinstance(precision, Precision):
+        return precision
+    return choose_precision(device, override=precision)
+
+
 def trainer_precision_args(precision: Precision) -> dict:
     """The 🤗 Trainer's arguments for the same precision as `fit`, so a side-by-side is like for like."""
     args = {"bf16": precision.name == "bf16", "fp16": precision.name == "fp16"}

@@ -15,6 +15,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .env import get_device
+from .precision import Precision, as_precision, grad_scaler
 
 MetricFn = Callable[[list[np.ndarray]], dict[str, float]]
 
@@ -28,16 +29,14 @@ def model_device(model: torch.nn.Module) -> torch.device:
     return torch.device("cpu")
 
 
-def _autocast(device: torch.device):
-    """bf16/fp16 autocast on a GPU, nothing elsewhere (CPU autocast is slower than fp32 here)."""
-    if device.type != "cuda":
-        return torch.autocast("cpu", enabled=False)
-    dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    return torch.autocast("cuda", dtype=dtype)
+EVAL_BATCH_SIZE = 64  # evaluation keeps no gradients, so it can take bigger batches than training
+LOG_EVERY = 20  # steps between progress-bar updates: each one waits for the device to finish
 
 
 def _to(batch: dict, device: torch.device) -> dict:
-    return {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+    """Inputs to the device. An asynchronous copy only to a GPU from pinned memory: elsewhere (Apple's
+    MPS) a non-blocking copy from a CPU batch that is then freed can arrive corrupted."""
+    return {k: v.to(device, non_blocking=device.type == "cuda" and v.is_pinned()) for k, v in batch.items()}
 
 
 def warmup_schedule(optimizer: torch.optim.Optimizer, total_steps: int, warmup: float = 0.1):
@@ -50,19 +49,23 @@ def warmup_schedule(optimizer: torch.optim.Optimizer, total_steps: int, warmup: 
 
 def train_epoch(model, loader, optimizer, scheduler=None, *, grad_accum: int = 1,
                 max_grad_norm: float | None = 1.0, scaler=None, progress: bool = True,
-                desc: str = "train", adversarial=None) -> float:
+                desc: str = "train", precision: Precision | str | None = None, adversarial=None) -> float:
     """One pass over the data on the model's device; returns the mean training loss.
 
-    The five steps every PyTorch loop needs: forward, loss, backward, step, zero_grad. With
+    The five steps every PyTorch loop needs: forward, loss, backward, step, zero_grad. The forward
+    pass runs in `precision` (None: choose_precision for the device); fp16 scales the loss. With
     `adversarial` (e.g. lesson 05's FGM) each batch runs a second time, its inputs perturbed to raise
     the loss, and both passes' gradients add up before the step.
     """
     device = model_device(model)
+    precision = as_precision(precision, device)
+    if scaler is None:
+        scaler = grad_scaler(precision)  # fp16 only; fit passes its own so that checkpoints keep it
     if adversarial is not None:
         adversarial.attach(model)  # watches the input embeddings of every clean forward pass
     ddp = isinstance(model, torch.nn.parallel.DistributedDataParallel)
     model.train()
-    total, count = 0.0, 0
+    total, count = torch.zeros((), device=device), 0  # summed on the device: no wait for it every step
     optimizer.zero_grad(set_to_none=True)
     bar = tqdm(loader, desc=desc, leave=False, disable=not progress)
     for step, batch in enumerate(bar, start=1):
@@ -71,11 +74,11 @@ def train_epoch(model, loader, optimizer, scheduler=None, *, grad_accum: int = 1
         # Under DistributedDataParallel, only the last step of an accumulation syncs the gradients.
         sync = model.no_sync() if ddp and not last else contextlib.nullcontext()
         with sync:
-            with _autocast(device):
+            with precision.autocast():
                 loss = model(**batch).loss  # the model computes the loss when given labels
             (scaler.scale(loss / grad_accum) if scaler else loss / grad_accum).backward()
             if adversarial is not None:  # the same batch, pushed up the loss; the same autocast and scaling
-                with adversarial.perturbed(), _autocast(device):
+                with adversarial.perturbed(), precision.autocast():
                     adv_loss = model(**batch).loss
                 (scaler.scale(adv_loss / grad_accum) if scaler else adv_loss / grad_accum).backward()
         if last:
@@ -91,37 +94,93 @@ def train_epoch(model, loader, optimizer, scheduler=None, *, grad_accum: int = 1
             if scheduler is not None:
                 scheduler.step()
             optimizer.zero_grad(set_to_none=True)
-        total += loss.item()  # .item(): a float for the log, detached from the graph
+        total += loss.detach().float()  # detached from the graph; read back only when logged
         count += 1
-        bar.set_postfix(loss=f"{total / count:.4f}")
-    return total / max(count, 1)
+        if progress and (step % LOG_EVERY == 0 or step == len(loader)):
+            bar.set_postfix(loss=f"{total.item() / count:.4f}")
+    return total.item() / max(count, 1)
 
 
-@torch.no_grad()
-def evaluate(model, loader, *, progress: bool = False) -> tuple[float, list[np.ndarray]]:
+def sorted_batches(lengths: list[int], batch_size: int) -> list[list[int]]:
+    """Positions 0..n-1 cut into batches of similar lengths (longest first): least padding to compute."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+def _half_weights(model) -> set[torch.dtype]:
+    """The 16-bit float types among the model's weights (empty for an fp32 model)."""
+    return {p.dtype for p in model.parameters() if p.dtype in (torch.float16, torch.bfloat16)}
+
+
+def _quantized(model) -> bool:
+    """int8 layers (torch.ao quantization) take fp32 inputs only: no autocast around them."""
+    return any(type(m).__module__.startswith("torch.ao.nn.quantized") for m in model.modules())
+
+
+@contextlib.contextmanager
+def inference(model, precision: Precision | str | None = None):
+    """Eval mode (the model stays in it, as after model.eval()), no autograd bookkeeping
+    (inference_mode) and the chosen autocast. A model already in 16-bit weights or int8 layers runs
+    as it is (autocast would feed it inputs of another type)."""
+    precision = as_precision(precision, model_device(model))
+    if precision.dtype is not None and (_half_weights(model) or _quantized(model)):
+        precision = Precision("fp32", precision.device_type, "the model's own weights decide (16-bit or int8)")
+    model.eval()
+    with torch.inference_mode(), precision.autocast():
+        yield precision
+
+
+def _eval_batches(loader, batch_size: int | None):
+    """(positions in loader order, batch) pairs: the loader's examples regrouped by length into bigger
+    batches when its dataset knows its lengths, else the loader's own batches."""
+    dataset, collate = loader.dataset, loader.collate_fn
+    if not hasattr(dataset, "lengths") or loader.batch_sampler is None:
+        start = 0
+        for batch in loader:
+            n = len(next(iter(batch.values())))
+            yield list(range(start, start + n)), batch
+            start += n
+        return
+    indices = [i for batch in loader.batch_sampler for i in batch]  # the loader's order (a shard's too)
+    lengths = dataset.lengths()
+    size = batch_size or max(loader.batch_size or 1, EVAL_BATCH_SIZE)
+    for positions in sorted_batches([lengths[i] for i in indices], size):
+        batch = collate([dataset[indices[p]] for p in positions])
+        yield positions, ({k: v.pin_memory() for k, v in batch.items()} if loader.pin_memory else batch)
+
+
+def evaluate(model, loader, *, progress: bool = False, precision: Precision | str | None = None,
+             batch_size: int | None = None) -> tuple[float, list[np.ndarray]]:
     """Mean loss and, per example in loader order, the model's outputs without padding:
     argmax ids per token for token classification, class probabilities otherwise.
 
-    Runs wherever the model is: a model reloaded on the CPU is evaluated on the CPU.
+    Runs wherever the model is (a model reloaded on the CPU is evaluated on the CPU), in `precision`
+    (None: the device's choice), over batches sorted by length (default EVAL_BATCH_SIZE or the loader's,
+    if bigger) with the outputs put back in order. The loss is the mean over labelled tokens (or
+    examples), so it does not depend on how the examples are batched.
     """
     device = model_device(model)
-    model.eval()
-    total, count, outputs = 0.0, 0, []
-    for batch in tqdm(loader, desc="eval", leave=False, disable=not progress):
-        batch = _to(batch, device)
-        with _autocast(device):
+    total, count = torch.zeros((), dtype=torch.float64, device=device), 0
+    found_at: dict[int, np.ndarray] = {}
+    with inference(model, precision):
+        for positions, batch in tqdm(_eval_batches(loader, batch_size), desc="eval", leave=False,
+                                     disable=not progress):
+            batch = _to(batch, device)
             out = model(**batch)
-        if out.loss is not None:
-            total += out.loss.item()
-            count += 1
-        logits = out.logits.float()  # float32 outputs even under bf16 autocast
-        if logits.dim() == 3:  # (batch, tokens, labels): token classification
-            preds = logits.argmax(-1).cpu().numpy()
-            lengths = batch["attention_mask"].sum(1).cpu().numpy()
-            outputs += [p[:n] for p, n in zip(preds, lengths)]
-        else:
-            outputs += list(logits.softmax(-1).cpu().numpy())
-    return total / max(count, 1), outputs
+            logits = out.logits.float()  # float32 outputs even under bf16 autocast
+            if out.loss is not None:
+                labels = batch.get("labels")
+                n = int((labels != -100).sum()) if labels is not None and logits.dim() == 3 else len(positions)
+                total += out.loss.double() * n
+                count += n
+            if logits.dim() == 3:  # (batch, tokens, labels): token classification
+                preds = logits.argmax(-1).cpu().numpy()
+                lengths = batch["attention_mask"].sum(1).cpu().numpy()
+                found = [p[:n] for p, n in zip(preds, lengths)]
+            else:
+                found = list(logits.softmax(-1).cpu().numpy())
+            found_at.update(zip(positions, found))
+    return (total.item() / count if count else 0.0), [found_at[i] for i in range(len(found_at))]
 
 
 # --- Several processes (torchrun / accelerate launch) ------------------------------------------------
@@ -155,13 +214,21 @@ def _shard(loader, seed: int, keep_order: bool = False):
     else:
         shuffle = not isinstance(loader.sampler, SequentialSampler)
         sampler = DistributedSampler(loader.dataset, shuffle=shuffle, seed=seed)
-    return DataLoader(loader.dataset, batch_size=loader.batch_size, sampler=sampler, collate_fn=loader.collate_fn)
+    return DataLoader(loader.dataset, batch_size=loader.batch_size, sampler=sampler, collate_fn=loader.collate_fn,
+                      pin_memory=loader.pin_memory)
+
+
+def _reduce_device() -> torch.device:
+    """Where a tensor must be for the process group's collectives: NCCL takes only GPU tensors."""
+    if torch.distributed.get_backend() == "nccl":
+        return torch.device("cuda", torch.cuda.current_device())
+    return torch.device("cpu")
 
 
 def _mean_over_processes(value: float) -> float:
     if not _distributed():
         return value
-    t = torch.tensor([value], dtype=torch.float64)
+    t = torch.tensor([value], dtype=torch.float64, device=_reduce_device())
     torch.distributed.all_reduce(t)
     return t.item() / torch.distributed.get_world_size()
 
@@ -211,13 +278,15 @@ def fit(model, train_loader, valid_loader, *, epochs: int = 3, lr: float = 5e-5,
         max_grad_norm: float | None = 1.0, metric_fn: MetricFn | None = None,
         monitor: str = "valid_loss", patience: int | None = None, checkpoint_dir: str | Path | None = None,
         resume: bool = False, seed: int = 42, device=None, progress: bool = True,
-        optimizer: torch.optim.Optimizer | None = None, adversarial=None) -> pd.DataFrame:
+        optimizer: torch.optim.Optimizer | None = None, precision: Precision | str | None = None,
+        adversarial=None) -> pd.DataFrame:
     """Train with AdamW, linear warmup and decay, clipping, early stopping and checkpoints.
 
     `patience=N` stops after N epochs in a row without a better `monitor`. Returns the history as
     a DataFrame (one row per epoch). With `checkpoint_dir`, the state is saved after every epoch;
     `resume=True` continues from it and ends with the same weights as an unbroken run. On return
-    the model holds the best epoch's weights by `monitor`. `device=None` trains on get_device().
+    the model holds the best epoch's weights by `monitor`. `device=None` trains on get_device();
+    `precision=None` trains in choose_precision's choice for it ("fp32", "bf16", "fp16" ask for one).
     `adversarial` adds adversarial training to every step (see train_epoch).
     """
     if patience is not None and patience < 1:
@@ -225,6 +294,13 @@ def fit(model, train_loader, valid_loader, *, epochs: int = 3, lr: float = 5e-5,
                          "to wait for (1 or more), or None to train every epoch")
     device = _process_device(torch.device(device) if device is not None else get_device())
     model.to(device)
+    precision = as_precision(precision, device)
+    half = _half_weights(model)
+    if half:  # autocast needs fp32 weights, and AdamW on 16-bit weights loses small updates
+        model.float()
+        if progress:
+            print(f"The model's weights were in {', '.join(str(d).removeprefix('torch.') for d in half)}: "
+                  "converted to float32 for training (mixed precision keeps fp32 master weights).")
     net, main_process = model, True  # `net` is what runs forward; `model` is what we save
     if _distributed():  # launched with torchrun / accelerate launch: sync gradients across processes
         from torch.nn.parallel import DistributedDataParallel
@@ -241,7 +317,9 @@ def fit(model, train_loader, valid_loader, *, epochs: int = 3, lr: float = 5e-5,
                                        {"params": no_decay, "weight_decay": 0.0}], lr=lr,
                                       fused=fused_adamw(device))
     scheduler = warmup_schedule(optimizer, epochs * math.ceil(len(train_loader) / grad_accum), warmup)
-    scaler = torch.amp.GradScaler("cuda") if device.type == "cuda" and not torch.cuda.is_bf16_supported() else None
+    scaler = grad_scaler(precision)  # fp16 only; its state is saved with the checkpoints
+    if progress:
+        print(precision)
     higher_is_better = monitor != "valid_loss" and not monitor.endswith("loss")
 
     rows, start_epoch, best, best_state, bad_epochs, stopped = [], 0, None, None, 0, False
@@ -253,6 +331,8 @@ def fit(model, train_loader, valid_loader, *, epochs: int = 3, lr: float = 5e-5,
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
+        if scaler is not None and state.get("scaler"):
+            scaler.load_state_dict(state["scaler"])
         rows, start_epoch, best, bad_epochs = state["history"], state["epoch"], state["best"], state["bad_epochs"]
         best_state, stopped = state.get("best_model"), state.get("stopped", False)
         print(f"Resumed from {ckpt} after epoch {start_epoch}"
@@ -267,11 +347,12 @@ def fit(model, train_loader, valid_loader, *, epochs: int = 3, lr: float = 5e-5,
             t0 = time.perf_counter()
             train_loss = train_epoch(net, train_loader, optimizer, scheduler, grad_accum=grad_accum,
                                      max_grad_norm=max_grad_norm, scaler=scaler, progress=progress,
-                                     desc=f"epoch {epoch + 1}/{epochs}", adversarial=adversarial)
+                                     desc=f"epoch {epoch + 1}/{epochs}", precision=precision,
+                                     adversarial=adversarial)
             if net is model:
-                valid_loss, outputs = evaluate(model, valid_loader)
+                valid_loss, outputs = evaluate(model, valid_loader, precision=precision)
             else:
-                valid_loss, outputs = evaluate(model, valid_shard)
+                valid_loss, outputs = evaluate(model, valid_shard, precision=precision)
                 valid_loss = _mean_over_processes(valid_loss)
                 outputs = _gather_in_order(outputs, len(valid_loader.dataset))
             row = {"epoch": epoch + 1, "train_loss": _mean_over_processes(train_loss), "valid_loss": valid_loss}
@@ -294,7 +375,7 @@ def fit(model, train_loader, valid_loader, *, epochs: int = 3, lr: float = 5e-5,
                 _save_atomic({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                               "scheduler": scheduler.state_dict(), "history": rows, "epoch": epoch + 1,
                               "best": best, "bad_epochs": bad_epochs, "best_model": best_state,
-                              "stopped": stopped}, ckpt)
+                              "stopped": stopped, "scaler": scaler.state_dict() if scaler else None}, ckpt)
             if stopped:
                 print(f"Early stop: {monitor} has not improved for {bad_epochs} epochs")
                 break

@@ -126,3 +126,19 @@ def test_every_lesson_carries_the_same_setup_cell_and_its_own_badge(path):
     first_code = next(c for c in nb.cells if c.cell_type == "code")
     assert first_code.source == SETUP_CELL, "run: python tools/nbtool.py sync-setup notebooks/*.ipynb"
     assert colab_url(path.name) in nb.cells[0].source
+
+
+def test_the_restart_advice_is_not_repeated_after_the_restart(tmp_path, capsys, monkeypatch):
+    run, _ = fake_pip()
+    states = iter([COLAB, {**COLAB, "transformers": "5.23.0"}])
+    stale = types.ModuleType("transformers")
+    stale.__version__ = "5.15.0"  # imported before the install upgraded it
+    monkeypatch.setitem(sys.modules, "transformers", stale)
+    install_on_colab(str(tmp_path), run=run, versions=lambda: next(states))
+    assert "Restart session" in capsys.readouterr().out
+    install_on_colab(str(tmp_path), run=run, versions=lambda: COLAB)  # the same session, run again
+    assert "Restart session" in capsys.readouterr().out, "still the old transformers: still needs the restart"
+    stale.__version__ = "5.23.0"  # after the restart, the new version is the one imported
+    install_on_colab(str(tmp_path), run=run, versions=lambda: COLAB)
+    out = capsys.readouterr().out
+    assert "Kit installed" in out and "Restart session" not in out

@@ -70,7 +70,8 @@ def test_the_curve_mlp_runs_where_it_is(gpu_elsewhere):
     assert ensemble_predict([model, model], data.x_valid).shape == data.x_valid.shape
     stopped = CurveMLP(hidden=8)
     history = fit(stopped, curve_loader(data.x_train, data.y_train), curve_loader(data.x_valid, data.y_valid),
-                  epochs=3, lr=0.01, warmup=0, device="cpu", progress=False)  # an explicit device wins
+                  epochs=3, lr=0.01, warmup=0, device="cpu", progress=False,  # an explicit device wins
+                  precision="fp32")  # mlp_errors below computes in fp32: compare like with like
     assert mlp_errors(stopped, data)["valid_mse"] == pytest.approx(history.valid_loss.min(), rel=1e-5)
 
 
@@ -147,3 +148,65 @@ def test_lesson03_cells_send_batches_where_the_model_is():
     assert 'load_model(choice, "sentiment", label2id).to(get_device())' in text, "the demos run where fit trains"
     assert "reloaded.to(model_device(model))" in text, "the reload check and float32 accuracy run beside the model"
     assert "quantize_int8(reloaded)" in text   # int8 alone goes to the CPU, inside quantize_int8
+
+
+def test_non_blocking_copies_only_to_a_gpu_from_pinned_memory(monkeypatch):
+    """A non-blocking copy to MPS from a CPU batch that is then freed can arrive corrupted
+    (pytorch/pytorch#189690); to CUDA it is safe, and useful, only from pinned memory."""
+    calls = []
+    monkeypatch.setattr(torch.Tensor, "to", lambda self, device, non_blocking=False: calls.append(non_blocking) or self)
+    batch = {"input_ids": torch.zeros(2, 3, dtype=torch.long)}
+    for device, pinned in [("mps", False), ("mps", True), ("cuda", False), ("cpu", True), ("cuda", True)]:
+        monkeypatch.setattr(torch.Tensor, "is_pinned", lambda self, pinned=pinned: pinned)
+        helpers.train._to(batch, torch.device(device))
+    assert calls == [False, False, False, False, True]
+
+
+@pytest.mark.parametrize("backend, expected", [("nccl", torch.device("cuda", 0)), ("gloo", torch.device("cpu"))])
+def test_the_reduced_value_lives_where_the_backend_needs_it(monkeypatch, backend, expected):
+    """NCCL all-reduces only GPU tensors: a CPU tensor fails at the end of the first epoch under torchrun."""
+    made, real_tensor = [], torch.tensor
+
+    def tensor_on_meta(data, dtype=None, device=None):  # no GPU here: record the device, build on meta
+        made.append(torch.device(device or "cpu"))
+        return real_tensor(data, dtype=dtype, device="meta")
+
+    class Reached(Exception):
+        pass
+
+    def all_reduce(t, *args, **kwargs):
+        raise Reached(t)
+
+    monkeypatch.setattr(helpers.train, "_distributed", lambda: True)
+    monkeypatch.setattr(torch.distributed, "get_backend", lambda *args: backend, raising=False)
+    monkeypatch.setattr(torch.distributed, "all_reduce", all_reduce, raising=False)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
+    monkeypatch.setattr(torch, "tensor", tensor_on_meta)
+    with pytest.raises(Reached):
+        helpers.train._mean_over_processes(0.5)
+    assert made == [expected]
+
+
+def test_loaders_pin_memory_when_there_is_a_cuda_gpu(tiny, monkeypatch):
+    choice, tok = tiny
+    sentences = read_conll(REPO_ROOT / "data/ner/valid.txt", verbose=False)[:4]
+    label2id, _ = build_label_maps([s.tags for s in sentences])
+    ds = NERDataset(sentences, tok, label2id, max_length=48)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert not make_loader(ds, tok, 2).pin_memory
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert make_loader(ds, tok, 2).pin_memory and make_loader(ds, tok, 2, group_by_length=True).pin_memory
+
+
+def test_a_half_precision_checkpoint_is_trained_in_fp32(tiny, tmp_path):
+    """transformers' dtype="auto" keeps an fp16 file in fp16, and AdamW would then update fp16 weights."""
+    from helpers.models import resolve_model
+
+    choice, tok = tiny
+    labels = {"O": 0, "B-PER": 1, "I-PER": 2}
+    half = load_model(choice, "ner", labels).half()
+    half.save_pretrained(tmp_path / "half")
+    tok.save_pretrained(tmp_path / "half")
+    assert {p.dtype for p in half.parameters()} == {torch.float16}
+    model = load_model(resolve_model(str(tmp_path / "half")), "ner", labels)
+    assert {p.dtype for p in model.parameters()} == {torch.float32}

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from helpers import precision as precision_module
 from helpers import train as train_module
 from helpers.lessons.overfitting import CurveMLP, curve_loader, make_curve_data
 
@@ -89,6 +90,7 @@ def test_ddp_gets_the_gpu_number_even_for_plain_cuda(monkeypatch):
     monkeypatch.setattr(torch.nn.parallel, "DistributedDataParallel", fake_ddp)
     monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
     monkeypatch.setattr(torch.cuda, "set_device", lambda index: None)
+    monkeypatch.setattr(precision_module, "cuda_capability", lambda index=0: (8, 0))  # an A100, say
     monkeypatch.setenv("LOCAL_RANK", "1")
     data = make_curve_data(seed=0)
     loader = curve_loader(data.x_train, data.y_train)

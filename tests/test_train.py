@@ -6,6 +6,7 @@ from helpers.data import NERDataset, build_label_maps, make_loader, subsample
 from helpers.env import REPO_ROOT, seed_everything
 from helpers.models import load_model
 from helpers.readers import read_conll
+import helpers.train as helpers_train
 from helpers.train import evaluate, fit
 
 
@@ -194,3 +195,48 @@ def test_the_history_table_shows_the_learning_rate_not_zero():
 
     html = history_table(pd.DataFrame({"epoch": [1], "f1": [0.51234], "lr": [5e-5], "seconds": [1.234]})).to_html()
     assert "5.0e-05" in html and "0.5123" in html and "1.2" in html
+
+
+def plain_fp32_evaluation(model, loader):
+    """The reference: the loader's own batches in its order, fp32, per-token loss weights."""
+    model.eval()
+    outputs, total, count = [], 0.0, 0
+    with torch.no_grad(), torch.autocast("cpu", enabled=False):
+        for batch in loader:
+            out = model(**batch)
+            n = int((batch["labels"] != -100).sum())
+            total, count = total + out.loss.item() * n, count + n
+            lengths = batch["attention_mask"].sum(1)
+            outputs += [p[:k].numpy() for p, k in zip(out.logits.argmax(-1), lengths)]
+    return total / count, outputs
+
+
+def test_evaluation_sorts_by_length_yet_gives_the_unsorted_outputs_in_order(task):
+    model = new_model(task)
+    _, tok, _, _, valid = task
+    loader = make_loader(valid, tok, 4)
+    want_loss, want = plain_fp32_evaluation(model, loader)
+    shapes, modes = [], set()
+    model.register_forward_pre_hook(lambda m, args, kwargs: shapes.append(tuple(kwargs["input_ids"].shape))
+                                    or modes.add(torch.is_inference_mode_enabled()), with_kwargs=True)
+    loss, outputs = evaluate(model, loader, precision="fp32", batch_size=4)
+    assert [o.tolist() for o in outputs] == [o.tolist() for o in want]
+    assert loss == pytest.approx(want_loss, rel=1e-5)
+    assert modes == {True}, "evaluation runs under torch.inference_mode()"
+    widths = [width for _, width in shapes]
+    assert widths == sorted(widths, reverse=True) and len(set(widths)) > 1, "batches go longest first"
+    unsorted = sum(len(b["input_ids"]) * b["input_ids"].shape[1] for b in loader)
+    assert sum(n * width for n, width in shapes) < unsorted, "sorting leaves less padding to compute"
+    shapes.clear()
+    evaluate(model, loader, precision="fp32")
+    assert shapes[0][0] == min(len(valid), helpers_train.EVAL_BATCH_SIZE) > loader.batch_size, "a bigger batch"
+
+
+def test_evaluation_runs_in_the_chosen_precision(task):
+    model = new_model(task)
+    _, tok, _, _, valid = task
+    seen = set()
+    model.register_forward_pre_hook(lambda m, args: seen.add(torch.get_autocast_dtype("cpu")
+                                                             if torch.is_autocast_enabled("cpu") else None))
+    loss, outputs = evaluate(model, make_loader(valid, tok, 4), precision="bf16")
+    assert seen == {torch.bfloat16} and loss > 0 and all(o.dtype.kind == "i" for o in outputs)

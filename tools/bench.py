@@ -4,8 +4,11 @@
     (or: make bench)
 
 1. naive: the original material's loop (every batch padded to 128 tokens, fp32);
-2. fit: helpers.fit with dynamic padding and shuffled batches, as lesson 02 runs it;
-3. trainer: 🤗 Trainer with the same model, data and hyper-parameters.
+2. fit-fp32: helpers.fit with dynamic padding and shuffled batches, in fp32;
+3. fit: the same in the precision the kit chooses (helpers.precision: bf16 where the chip has it), as the lessons run it;
+4. trainer: 🤗 Trainer with the same model, data and hyper-parameters, in its default precision (fp32);
+5. trainer-precision: the Trainer given the same precision as fit (trainer_precision_args: bf16=True, ...).
+fit validates after every epoch (inside its time); the Trainer does not. All F1s are scored in fp32.
 Variants that change one thing, for finding where two F1s part (--methods): fit-grouped and
 trainer-grouped batch similar lengths together (faster, see the README for what it costs),
 fit-last keeps the last epoch (fit restores the best by validation loss), fit-f1 restores the best by F1.
@@ -29,17 +32,23 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 from helpers.models import TINY  # noqa: E402 - after the path is set
 
-METHODS = ("naive", "fit", "trainer")
+METHODS = ("naive", "fit-fp32", "fit", "trainer", "trainer-precision")
 VARIANTS = ("fit-grouped", "trainer-grouped", "fit-last", "fit-f1")
 
 
+def _sync() -> None:
+    """Wait for the GPU: its work is queued, so a clock stopped without this measures only the queueing."""
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+
+
 def _setup(args):
-    from helpers.data import NERDataset, build_label_maps
+    from helpers.data import NERDataset, build_label_maps, subsample
     from helpers.env import REPO_ROOT, seed_everything
     from helpers.models import load_model, load_tokenizer, resolve_model
     from helpers.readers import read_conll
 
-    train = read_conll(REPO_ROOT / "data/ner/train.txt", verbose=False)
+    train = subsample(read_conll(REPO_ROOT / "data/ner/train.txt", verbose=False), args.train_size, seed=0)
     valid = read_conll(REPO_ROOT / "data/ner/valid.txt", verbose=False)
     choice = resolve_model(args.model)
     tok = load_tokenizer(choice)
@@ -81,20 +90,25 @@ def _fit(model, tok, train_ds, valid_ds, args, method: str) -> None:
     grouped = method == "fit-grouped"
     fit(model, make_loader(train_ds, tok, args.batch_size, shuffle=True, group_by_length=grouped),
         make_loader(valid_ds, tok, 64), epochs=args.epochs, lr=args.lr, warmup=0.1, seed=args.seed,
-        metric_fn=valid_ds.score if monitor == "f1" else None, monitor=monitor, progress=False)
+        metric_fn=valid_ds.score if monitor == "f1" else None, monitor=monitor, progress=False,
+        precision="fp32" if method == "fit-fp32" else None)
 
 
-def _trainer(model, tok, train_ds, args, out: Path, grouped: bool = False) -> None:
+def _trainer(model, tok, train_ds, args, out: Path, grouped: bool = False, same_precision: bool = False) -> None:
     from transformers import DataCollatorForTokenClassification, Trainer, TrainingArguments
 
     from helpers.models import quiet_transformers
+    from helpers.precision import choose_precision, trainer_precision_args
+
+    precision = trainer_precision_args(choose_precision()) if same_precision else \
+        {"use_cpu": not torch.cuda.is_available()}
 
     targs = TrainingArguments(output_dir=str(out / "trainer"), num_train_epochs=args.epochs,
                               per_device_train_batch_size=args.batch_size, learning_rate=args.lr,
                               weight_decay=0.01, warmup_steps=0.1, max_grad_norm=1.0, seed=args.seed,
                               eval_strategy="no", save_strategy="no", logging_strategy="no",
                               train_sampling_strategy="group_by_length" if grouped else "random",
-                              report_to=[], disable_tqdm=True, use_cpu=not torch.cuda.is_available())
+                              report_to=[], disable_tqdm=True, **precision)
     with quiet_transformers():
         Trainer(model=model, args=targs, train_dataset=train_ds, processing_class=tok,
                 data_collator=DataCollatorForTokenClassification(tok)).train()
@@ -105,27 +119,36 @@ def run_method(method: str, args) -> dict:
     from helpers.data import make_loader
     from helpers.train import evaluate
 
+    from helpers.precision import choose_precision
+
     choice, tok, label2id, train_ds, valid_ds, model = _setup(args)
+    _sync()
     start = time.perf_counter()
     if method == "naive":
         _naive(model, tok, train_ds, args)
     elif method.startswith("fit"):
         _fit(model, tok, train_ds, valid_ds, args, method)
     else:
-        _trainer(model, tok, train_ds, args, Path(args.out), grouped=method == "trainer-grouped")
+        _trainer(model, tok, train_ds, args, Path(args.out), grouped=method == "trainer-grouped",
+                 same_precision=method == "trainer-precision")
+    _sync()
     seconds = time.perf_counter() - start
-    _, outputs = evaluate(model, make_loader(valid_ds, tok, 64))  # on the device it was trained on
-    return {"method": method, "seed": args.seed, "seconds": round(seconds, 2),
+    # on the device it was trained on, in fp32 for every method: the scores compare the weights only
+    _, outputs = evaluate(model, make_loader(valid_ds, tok, 64), precision="fp32")
+    trained_in = "fp32" if method in ("naive", "fit-fp32", "trainer", "trainer-grouped") else choose_precision().name
+    return {"method": method, "seed": args.seed, "seconds": round(seconds, 2), "precision": trained_in,
             "sentences_per_s": round(args.epochs * len(train_ds) / seconds, 1),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "peak_gpu_mb": round(torch.cuda.max_memory_allocated() / 2**20) if torch.cuda.is_available() else None,
             "f1": round(valid_ds.score(outputs)["f1"], 4),
             "model": {"fallback": f"{TINY} (offline fallback)", "local": Path(choice.requested).name}.get(
                 choice.source, choice.requested)}
 
 
 def inference_latency(model_name: str = TINY, repeats: int = 3) -> list[dict]:
-    """Milliseconds per sentence for tag_sentence / predict_sentiment, one at a time and batched."""
-    from helpers.env import REPO_ROOT, seed_everything
+    """Milliseconds per sentence for tag_sentence / predict_sentiment, one at a time and batched, on the
+    device training uses (the GPU when there is one) in the precision the kit chooses."""
+    from helpers.env import REPO_ROOT, get_device, seed_everything
     from helpers.models import load_model, load_tokenizer, resolve_model
     from helpers.readers import read_conll, read_text_classification
     from helpers.lessons.sentiment import predict_sentiment
@@ -134,27 +157,29 @@ def inference_latency(model_name: str = TINY, repeats: int = 3) -> list[dict]:
     choice = resolve_model(model_name)
     tok = load_tokenizer(choice)
     seed_everything(0)
-    ner = load_model(choice, "ner", {"O": 0, "B-PER": 1, "I-PER": 2})
-    clf = load_model(choice, "sentiment", {"negative": 0, "positive": 1})
+    ner = load_model(choice, "ner", {"O": 0, "B-PER": 1, "I-PER": 2}).to(get_device())
+    clf = load_model(choice, "sentiment", {"negative": 0, "positive": 1}).to(get_device())
     sentences = [" ".join(s.tokens) for s in read_conll(REPO_ROOT / "data/ner/test.txt", verbose=False)]
     reviews = [e.text for e in read_text_classification(REPO_ROOT / "data/sentiment/test.csv")]
 
     def best_ms(fn, n):
         times = []
         for _ in range(repeats):
+            _sync()
             start = time.perf_counter()
             fn()
+            _sync()
             times.append(time.perf_counter() - start)
         return round(1000 * min(times) / n, 3)
 
     return [
         {"call": "tag_sentence, one at a time", "ms_per_sentence":
             best_ms(lambda: [tag_sentence(t, ner, tok) for t in sentences], len(sentences))},
-        {"call": "tag_sentences, batches of 32", "ms_per_sentence":
+        {"call": "tag_sentences, batches sorted by length", "ms_per_sentence":
             best_ms(lambda: tag_sentences(sentences, ner, tok), len(sentences))},
         {"call": "predict_sentiment, one at a time", "ms_per_sentence":
             best_ms(lambda: [predict_sentiment([t], clf, tok) for t in reviews], len(reviews))},
-        {"call": "predict_sentiment, batches of 32", "ms_per_sentence":
+        {"call": "predict_sentiment, batches sorted by length", "ms_per_sentence":
             best_ms(lambda: predict_sentiment(reviews, clf, tok), len(reviews))},
     ]
 
@@ -176,22 +201,45 @@ def summarize(results: list[dict]) -> list[dict]:
                      "sentences_per_s": statistics.mean(speed),
                      "sentences_per_s_sd": statistics.stdev(speed) if len(runs) > 1 else 0.0,
                      "f1": statistics.mean(f1), "f1_sd": statistics.stdev(f1) if len(runs) > 1 else 0.0,
-                     "f1_each": f1, "peak_rss_mb": max(r["peak_rss_mb"] for r in runs)})
+                     "f1_each": f1, "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+                     "precision": runs[0].get("precision", ""),
+                     "peak_gpu_mb": max((r.get("peak_gpu_mb") or 0 for r in runs), default=0) or None})
     return rows
 
 
 def to_markdown(summary: list[dict], machine: str, args) -> str:
     base = next((r for r in summary if r["method"] == "fit"), summary[0])
-    lines = [f"Machine: {machine}. Task: NER on the kit's sample ({args.epochs} epochs, batch {args.batch_size}, "
+    size = f"{getattr(args, 'train_size', None)} training sentences, " if getattr(args, "train_size", None) else ""
+    gpu = any(r.get("peak_gpu_mb") for r in summary)
+    lines = [f"Machine: {machine}. Task: NER on the kit's sample ({size}{args.epochs} epochs, batch {args.batch_size}, "
              f"lr {args.lr}, model {base['model']}), seeds {', '.join(map(str, args.seeds))}: "
              "mean ± standard deviation over the seeds.", "",
-             f"| loop | sentences/s | × vs {base['method']} | peak RSS (MB) | valid F1 | F1 per seed |",
-             "|---|---|---|---|---|---|"]
+             f"| loop | precision | sentences/s | × vs {base['method']} | peak {'GPU' if gpu else 'RSS'} (MB) | "
+             "valid F1 | F1 per seed |",
+             "|---|---|---|---|---|---|---|"]
     for r in summary:
-        lines.append(f"| {r['method']} | {r['sentences_per_s']:.0f} ± {r['sentences_per_s_sd']:.0f} | "
-                     f"{r['sentences_per_s'] / base['sentences_per_s']:.2f} | {r['peak_rss_mb']:.0f} | "
+        peak = r.get("peak_gpu_mb") if gpu else r["peak_rss_mb"]
+        lines.append(f"| {r['method']} | {r.get('precision', '')} | {r['sentences_per_s']:.0f} ± {r['sentences_per_s_sd']:.0f} | "
+                     f"{r['sentences_per_s'] / base['sentences_per_s']:.2f} | {peak:.0f} | "
                      f"{r['f1']:.3f} ± {r['f1_sd']:.3f} | {' '.join(f'{v:.3f}' for v in r['f1_each'])} |")
+    lines += [""] + targets(summary)
     return "\n".join(lines) + "\n"
+
+
+def targets(summary: list[dict]) -> list[str]:
+    """The ratios the README's targets are stated in: fit (chosen precision) against each other row."""
+    by = {r["method"]: r for r in summary}
+    if "fit" not in by:
+        return []
+    fit = by["fit"]
+    out = []
+    for other, label in [("trainer", "the Trainer in its defaults"), ("trainer-precision", "the Trainer in the same precision"),
+                         ("naive", "the naive loop"), ("fit-fp32", "fit in fp32")]:
+        if other in by:
+            r = by[other]
+            out.append(f"- fit / {label}: {fit['sentences_per_s'] / r['sentences_per_s']:.2f}× the speed, "
+                       f"F1 {fit['f1'] - r['f1']:+.3f}")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -201,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default=TINY, help="a model name or a local folder")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--train-size", type=int, help="train on this many sentences (a seeded subset)")
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=42, help="(internal) the seed of one --method run")
     parser.add_argument("--seeds", type=int, nargs="+", default=[42], help="one run per method and seed")
@@ -217,6 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         for method in args.methods:
             cmd = [sys.executable, __file__, "--method", method, "--model", args.model,
                    "--epochs", str(args.epochs), "--batch-size", str(args.batch_size), "--lr", str(args.lr),
+                   *(["--train-size", str(args.train_size)] if args.train_size else []),
                    "--seed", str(seed), "--out", args.out]
             print(f"running {method}, seed {seed} ...", flush=True)
             done = subprocess.run(cmd, capture_output=True, text=True, check=False)

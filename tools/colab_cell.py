@@ -87,6 +87,8 @@ def install_on_colab(clone_dir: str = CLONE_DIR, run: Callable = subprocess.run,
     marker = Path(clone_dir) / ".kit-installed"
     if marker.exists():
         print(marker.read_text().strip())
+        if _still_stale(marker.with_name(".kit-upgraded")):
+            print(RESTART)
         return {}
     before = versions()
     keep = Path(clone_dir) / "build" / "keep-colab-torch.txt"
@@ -110,13 +112,30 @@ def install_on_colab(clone_dir: str = CLONE_DIR, run: Callable = subprocess.run,
     here = ", ".join(f"{k} {after.get(k, '?')}" for k in SHOWN)
     lines.append(f"Checked against Colab's runtime of {COLAB_DATE} ({checked}), on a CPU machine, "
                  f"not on Colab itself. This runtime: Python {sys.version.split()[0]}, {here}.")
-    stale = [name for name in done["upgraded"] + done["downgraded"] if name.split()[0].replace("-", "_") in sys.modules]
-    if stale:
-        lines.append("Already imported before the upgrade: Runtime > Restart session, then run this cell again.")
     text = "\n".join(lines)
     print(text)
     marker.write_text(text + "\n")
+    moved = {item.split()[0]: item.split()[-1] for item in done["upgraded"] + done["downgraded"]}
+    marker.with_name(".kit-upgraded").write_text("".join(f"{k} {v}\n" for k, v in moved.items()))
+    if _still_stale(marker.with_name(".kit-upgraded")):
+        print(RESTART)
     return done
+
+
+RESTART = "Already imported before the upgrade: Runtime > Restart session, then run this cell again."
+
+
+def _still_stale(upgraded: Path) -> bool:
+    """Whether a package the install changed is still imported at its old version: then (and only
+    then, so not again after the restart) the session needs a restart."""
+    if not upgraded.exists():
+        return False
+    for line in upgraded.read_text().splitlines():
+        name, new = line.split()
+        module = sys.modules.get(name.replace("-", "_"))
+        if module is not None and getattr(module, "__version__", new) != new:
+            return True
+    return False
 
 
 def colab_url(notebook: str) -> str:

@@ -13,7 +13,7 @@ from ..data import words_from_subwords
 from ..metrics import entity_spans
 from ..palette import colour_map, colour_of
 from ..readers import Sentence
-from ..train import model_device
+from ..train import EVAL_BATCH_SIZE, inference, model_device, sorted_batches
 
 
 # --- The baseline: the most frequent tag of each word ----------------------------------------------
@@ -64,16 +64,15 @@ def split_words(text: str) -> list[str]:
     return WORD_PATTERN.findall(text)
 
 
-@torch.no_grad()
 def tag_words(words: list[str], model, tokenizer, max_length: int = 128) -> list[str]:
     """One tag per word from the first subword's prediction; words cut off by max_length get 'O'."""
     if not words:
         return []
     enc = tokenizer(words, is_split_into_words=True, truncation=True, max_length=max_length,
                     return_tensors="pt")
-    model.eval()
     device = model_device(model)
-    logits = model(**{k: v.to(device) for k, v in enc.items()}).logits[0]
+    with inference(model):  # eval mode, no autograd, the chosen precision
+        logits = model(**{k: v.to(device) for k, v in enc.items()}).logits[0].float()
     id2label = model.config.id2label
     fill = next((i for i, t in id2label.items() if t == "O"), 0)
     ids = words_from_subwords(enc.word_ids(0), logits.argmax(-1).tolist(), len(words), fill)
@@ -86,29 +85,26 @@ def tag_sentence(text: str, model, tokenizer, max_length: int = 128) -> list[tup
     return list(zip(words, tag_words(words, model, tokenizer, max_length)))
 
 
-@torch.no_grad()
 def tag_sentences(texts: list[str], model, tokenizer, max_length: int = 128,
-                  batch_size: int = 32) -> list[list[tuple[str, str]]]:
-    """tag_sentence for many texts at once: one padded forward pass per batch is far cheaper."""
+                  batch_size: int = EVAL_BATCH_SIZE) -> list[list[tuple[str, str]]]:
+    """tag_sentence for many texts at once: one padded forward pass per batch of similar lengths
+    (little padding) is far cheaper; the results come back in the texts' order."""
     words = [split_words(t) for t in texts]
     id2label = model.config.id2label
     fill = next((i for i, t in id2label.items() if t == "O"), 0)
     device = model_device(model)
-    model.eval()
-    out: list[list[tuple[str, str]]] = []
-    for start in range(0, len(texts), batch_size):
-        chunk = words[start:start + batch_size]
-        todo = [i for i, w in enumerate(chunk) if w]
-        tags: dict[int, list[str]] = {i: [] for i in range(len(chunk))}
-        if todo:
-            enc = tokenizer([chunk[i] for i in todo], is_split_into_words=True, truncation=True,
+    tags: dict[int, list[str]] = {i: [] for i, w in enumerate(words) if not w}
+    todo = [i for i, w in enumerate(words) if w]
+    with inference(model):
+        for batch in sorted_batches([sum(map(len, words[i])) for i in todo], batch_size):
+            rows = [todo[b] for b in batch]
+            enc = tokenizer([words[i] for i in rows], is_split_into_words=True, truncation=True,
                             max_length=max_length, padding=True, return_tensors="pt")
             preds = model(**{k: v.to(device) for k, v in enc.items()}).logits.argmax(-1).tolist()
-            for row, i in enumerate(todo):
-                ids = words_from_subwords(enc.word_ids(row), preds[row], len(chunk[i]), fill)
+            for row, i in enumerate(rows):
+                ids = words_from_subwords(enc.word_ids(row), preds[row], len(words[i]), fill)
                 tags[i] = [id2label[j] for j in ids]
-        out += [list(zip(chunk[i], tags[i])) for i in range(len(chunk))]
-    return out
+    return [list(zip(words[i], tags[i])) for i in range(len(texts))]
 
 
 def entities(words: list[str], tags: list[str]) -> list[tuple[str, str]]:

@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 from ..models import quiet_transformers
 from ..palette import colour_map
 from ..readers import Example
-from ..train import model_device
+from ..train import EVAL_BATCH_SIZE, inference, model_device, sorted_batches
 
 
 # --- What the head reads, on whichever device the model is -------------------------------------------
@@ -92,26 +92,27 @@ def head_modules(model, stored: set[str] | None = None) -> pd.DataFrame:
 MAX_REVIEW_CHARS = 2000  # the review box reads this much; the model sees max_length tokens anyway
 
 
-@torch.no_grad()
 def predict_sentiment(texts: Sequence[str], model, tokenizer, *, max_length: int = 128,
-                      batch_size: int = 32) -> pd.DataFrame:
-    """One row per text: the predicted label, its probability, and p_<label> for every label."""
-    model.eval()
+                      batch_size: int = EVAL_BATCH_SIZE) -> pd.DataFrame:
+    """One row per text, in the texts' order: the predicted label, its probability, and p_<label> for
+    every label. Texts run in batches of similar lengths, so little of the work is padding."""
     device = model_device(model)
     id2label = model.config.id2label
-    rows = []
-    for start in range(0, len(texts), batch_size):
-        chunk = list(texts[start:start + batch_size])
-        batch = tokenizer(chunk, truncation=True, max_length=max_length, padding=True, return_tensors="pt")
-        probs = model(**batch.to(device)).logits.float().softmax(-1).cpu().numpy()
-        unk = tokenizer.unk_token_id
-        for text, p, ids, mask in zip(chunk, probs, batch["input_ids"], batch["attention_mask"]):
-            real = ids[mask.bool()].tolist()[1:-1]  # without [CLS] and [SEP]
-            row = {"text": text, "label": id2label[int(p.argmax())], "confidence": float(p.max())}
-            row.update({f"p_{id2label[i]}": float(v) for i, v in enumerate(p)})
-            row["unknown_share"] = sum(t == unk for t in real) / max(len(real), 1)
-            rows.append(row)
-    return pd.DataFrame(rows)
+    texts = list(texts)
+    rows: dict[int, dict] = {}
+    unk = tokenizer.unk_token_id
+    with inference(model):  # eval mode, no autograd, the chosen precision
+        for positions in sorted_batches([len(t) for t in texts], batch_size):
+            chunk = [texts[i] for i in positions]
+            batch = tokenizer(chunk, truncation=True, max_length=max_length, padding=True, return_tensors="pt")
+            probs = model(**batch.to(device)).logits.float().softmax(-1).cpu().numpy()
+            for pos, text, p, ids, mask in zip(positions, chunk, probs, batch["input_ids"], batch["attention_mask"]):
+                real = ids[mask.bool()].tolist()[1:-1]  # without [CLS] and [SEP]
+                row = {"text": text, "label": id2label[int(p.argmax())], "confidence": float(p.max())}
+                row.update({f"p_{id2label[i]}": float(v) for i, v in enumerate(p)})
+                row["unknown_share"] = sum(t == unk for t in real) / max(len(real), 1)
+                rows[pos] = row
+    return pd.DataFrame([rows[i] for i in range(len(texts))])
 
 
 def review_verdict(text: str, predict: Callable[[list[str]], pd.DataFrame]) -> tuple[str, dict[str, float]]:
