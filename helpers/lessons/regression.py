@@ -167,12 +167,13 @@ def plot_learning_rate_run(run: LearningRateRun, target_loss: float | None = Non
 
 def show_learning_rate(lr, X: torch.Tensor, y: torch.Tensor, target_loss: float | None = None,
                        epochs: int = 40) -> LearningRateRun:
-    """The slider's callback: retrain at `lr`, draw the curve, print the verdict."""
+    """The slider's callback: retrain at `lr` and draw the curve, its verdict in the title."""
     import matplotlib.pyplot as plt
 
     run = learning_rate_run(lr, X, y, epochs=epochs, target_loss=target_loss)
-    print(run.message)
     if run.losses:
-        plot_learning_rate_run(run, target_loss)
+        plot_learning_rate_run(run, target_loss)  # the verdict is the figure's title
         plt.show()
+    else:
+        print(run.message)  # nothing to draw: say why
     return run
