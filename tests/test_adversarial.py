@@ -82,7 +82,8 @@ def test_the_adversarial_pass_adds_its_gradients_to_the_clean_ones(tiny_task):
 
     params = list(model.parameters())
     opt = Capture(params, lr=0.0)
-    train_epoch(model, [batch], opt, max_grad_norm=None, progress=False, adversarial=FGM(0.3))
+    train_epoch(model, [batch], opt, max_grad_norm=None, progress=False, adversarial=FGM(0.3),
+                precision="fp32")  # compared with plain fp32 passes below
     with_fgm = opt.grads
 
     model.load_state_dict(start)

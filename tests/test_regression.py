@@ -111,7 +111,11 @@ def test_learning_rate_callback_draws_and_reports(problem, capsys):
     plt.close("all")
     run = show_learning_rate(0.3, X, y, epochs=10)
     assert run.verdict in {"slow", "converged"} and len(run.losses) == 10
-    assert "lr=0.3" in capsys.readouterr().out
+    assert capsys.readouterr().out == "", "a curve to draw: the verdict is the figure's title, no text under it"
+    assert "lr=0.3" in plt.gcf().axes[0].get_title()
+    plt.close("all")
+    run = show_learning_rate(-1.0, X, y, epochs=10)   # bad input: nothing to draw, so it says why
+    assert not run.losses and capsys.readouterr().out.strip()
 
 
 def test_hessian_eigenvalues_and_the_learning_rate_limit():
