@@ -15,15 +15,24 @@ JUPYTER_ENV := PYTHONPATH=$(CURDIR) JUPYTER_CONFIG_DIR=$(CURDIR)/$(BUILD)/jupyte
 TEST_CACHE := $(CURDIR)/$(BUILD)/cache
 TEST_ENV := $(JUPYTER_ENV) HF_HUB_OFFLINE=1 KIT_PROFILE=smoke KIT_CACHE=$(TEST_CACHE) KIT_EXPECT_ENCODER=1 OMP_NUM_THREADS=1
 
-.PHONY: venv lab test unit run record bench bench-encoder prefetch encoder clean
+.PHONY: venv lab test unit run record bench bench-encoder prefetch encoder clean lock
 
 venv: $(STAMP)
 
-# Created if missing; reinstalled when the package list or the pins change.
+# Created if missing; reinstalled when the package list or the pins change. First the interpreter is checked
+# (one line naming the fix if it cannot work), then torch's build is chosen for this machine and printed before
+# any download (tools/torch_install.py: CPU wheels on Linux without an NVIDIA driver; KIT_TORCH=cpu|cuda|default
+# overrides), then the kit with the pins of constraints.txt, one lock whose markers fit every supported Python.
 $(STAMP): pyproject.toml constraints.txt
+	@$(if $(wildcard $(PY)),$(PY),$(PYTHON)) tools/torch_install.py check-python
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) tools/torch_install.py install
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
+
+# Rewrite constraints.txt (uv pip compile --universal, Python 3.10 and up, current pins kept where they can stay).
+lock:
+	$(PYTHON) tools/version_matrix.py lock
 
 lab: venv
 	cd notebooks && ../$(PY) -m jupyter lab $(ROOT_FLAG)
