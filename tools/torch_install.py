@@ -141,7 +141,11 @@ def install(plan: TorchPlan, constraints: Path, run=subprocess.run, probe=reacha
     if not plan.pip_args:
         return 0  # PyPI's build comes with the kit's install
     args = list(plan.pip_args)
-    if plan.build == "cpu" and not probe(CPU_INDEX):
+    if plan.build == "cpu" and os.environ.get("PIP_NO_INDEX", "").lower() in ("1", "true", "yes"):
+        print("PIP_NO_INDEX is set: torch comes from PIP_FIND_LINKS (a room bundle holds the CPU build).", flush=True)
+        i = args.index("--index-url")
+        del args[i:i + 2]
+    elif plan.build == "cpu" and not probe(CPU_INDEX):
         print(f"Note: {CPU_INDEX} did not answer within 5 s; installing torch from pip's usual index instead "
               "(on Linux that is the CUDA build, unless a CPU wheel is at hand in pip's find-links).", flush=True)
         i = args.index("--index-url")
