@@ -202,7 +202,13 @@ def main(argv: list[str] | None = None) -> int:
             specs = [s for s in locked(platform, python)
                      if not s.lower().startswith(("torch==", *(f"{n}==" for n in SDIST_ONLY)))]
             torch_wheel(torch_pin, dest, platform, python)
-            pip_download(specs, dest, platform, python)
+            first: dict[str, str] = {}
+            for spec in specs:  # pip refuses two versions of one package in one command: a second round
+                first.setdefault(spec.split("==")[0], spec)
+            pip_download(list(first.values()), dest, platform, python)
+            if len(first) < len(specs):
+                # the pins only a later patch release takes (Requires-Python >= X.Y.5): judged as for X.Y.99
+                pip_download([s for s in specs if s not in first.values()], dest, platform, f"{python}.99")
     prefetch(out, encoder, args.profile or None)
     common = folder_size(out / "wheels" / "common") + folder_size(out / "practicum") + folder_size(out / "cache")
     sizes = [f"| platform | wheels | with the kit, the caches and wheels/common |", "|---|---|---|"]
