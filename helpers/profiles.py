@@ -79,11 +79,22 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
 }
 TASKS = tuple(PROFILES["smoke"])
 
+NO_CUT = ("all", "none", "0")  # what SUBSET / KIT_SUBSET accept for "every example" (0: the old habit)
+
+
+def _subset(raw: str) -> int | str:
+    """KIT_SUBSET: a whole number of examples per split, or all / none / 0 for no cut."""
+    word = raw.strip().lower()
+    return "all" if word in NO_CUT else int(word)
+
+
+_subset.what = "whole number of examples per split, or all for no cut"  # type: ignore[attr-defined]
+
 # Environment variable -> (field, type). Every knob a learner may want to turn.
 ENV_KNOBS = {
     "KIT_MODEL": ("model", str), "KIT_DATA_DIR": ("data_dir", str), "KIT_DATASET": ("dataset", str),
     "KIT_EPOCHS": ("epochs", int), "KIT_BATCH_SIZE": ("batch_size", int), "KIT_MAX_LENGTH": ("max_length", int),
-    "KIT_LR": ("lr", float), "KIT_SUBSET": ("subset", int), "KIT_SEED": ("seed", int),
+    "KIT_LR": ("lr", float), "KIT_SUBSET": ("subset", _subset), "KIT_SEED": ("seed", int),
     "KIT_MLP_EPOCHS": ("mlp_epochs", int), "KIT_ENSEMBLE_SIZE": ("ensemble_size", int), "KIT_SEEDS": ("seeds", int),
     "KIT_LABEL_NAMES": ("label_names", lambda raw: [n.strip() for n in raw.split(",") if n.strip()]),
 }
@@ -153,6 +164,8 @@ class Settings:
         for name in self.knobs:
             value = getattr(self, name)
             note = f"   <- {self.sources[name]}" if name in self.sources else ""
+            if name == "subset" and value is None:
+                value = "all (no cut)"
             lines.append(f"  {name:<14}{value}{note}")
         return "\n".join(lines)
 
@@ -161,17 +174,20 @@ def _checked(name: str, value: Any, where: str) -> Any:
     """The value, or a ValueError that names the knob, where it came from and what is allowed."""
     if value is None or isinstance(value, ByModel) or (name not in RANGES and name != "lr"):
         return value
+    if name == "subset" and (value == 0 or (isinstance(value, str) and value.strip().lower() in NO_CUT)):
+        return None  # every example: SUBSET="all" (or 0, as before the range checks)
     if name == "lr":
         ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and 0 < value < 1
         if not ok:
             raise ValueError(f"{where}: lr must be a number between 0 and 1 (e.g. 5e-5), got {value!r}")
         return float(value)
     low, high, meaning = RANGES[name]
+    everything = ', or "all" for every example' if name == "subset" else ""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{where}: {name} ({meaning}) must be a whole number, got {value!r}")
+        raise ValueError(f"{where}: {name} ({meaning}) must be a whole number{everything}, got {value!r}")
     if value < low or (high is not None and value > high):
         allowed = f"at least {low}" if high is None else f"between {low} and {high}"
-        raise ValueError(f"{where}: {name} ({meaning}) must be {allowed}, got {value}")
+        raise ValueError(f"{where}: {name} ({meaning}) must be {allowed}{everything}, got {value}")
     return value
 
 
@@ -198,9 +214,9 @@ def load_settings(task: str, *, resolve: bool = True, **overrides) -> Settings:
         try:
             value = kind(raw)
         except ValueError:
-            raise ValueError(f"{var}={raw!r} is not a valid {kind.__name__}") from None
+            raise ValueError(f"{var}={raw!r} is not a valid {getattr(kind, 'what', kind.__name__)}") from None
         setattr(settings, key, _checked(key, value, f"{var}={raw!r}"))
-        settings.sources[key] = f"from {var}"
+        settings.sources[key] = f"from {var}={raw.strip()}" if key == "subset" else f"from {var}"
     for key, value in overrides.items():
         if key not in {f.name for f in fields(Settings)} - {"profile", "reason", "task", "sources", "choice", "knobs"}:
             raise TypeError(f"unknown setting {key!r}; this lesson's settings: {', '.join(knobs)}")

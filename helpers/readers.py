@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,7 +89,6 @@ def read_conll(path: str | Path, *, convert_iob1: bool = True, verbose: bool = T
     sentences: list[Sentence] = []
     tokens: list[str] = []
     tags: list[str] = []
-    n_columns = None
     repaired = 0
 
     def flush():
@@ -99,8 +99,11 @@ def read_conll(path: str | Path, *, convert_iob1: bool = True, verbose: bool = T
             sentences.append(Sentence(tokens, fixed))
         tokens, tags = [], []
 
-    for line_no, raw in enumerate(io.StringIO(text, newline=None), start=1):
-        line = raw.rstrip("\r\n").strip(" \t")
+    lines = [raw.rstrip("\r\n").strip(" \t") for raw in io.StringIO(text, newline=None)]
+    # The column count most lines share is the file's; counting first lets a malformed line 1 be the one named.
+    widths = Counter(len(p) for p in map(_columns, filter(None, lines)) if len(p) >= 2 and p[0] != "-DOCSTART-")
+    n_columns = widths.most_common(1)[0][0] if widths else None  # a tie keeps the count seen first
+    for line_no, line in enumerate(lines, start=1):
         if not line:
             flush()
             continue
@@ -110,11 +113,10 @@ def read_conll(path: str | Path, *, convert_iob1: bool = True, verbose: bool = T
             continue
         if len(parts) < 2:
             raise DataFormatError(path, line_no, f"expected 'token ... TAG', got {line!r}")
-        if n_columns is None:
-            n_columns = len(parts)
-        elif len(parts) != n_columns:
-            raise DataFormatError(path, line_no,
-                                  f"{len(parts)} columns where earlier lines have {n_columns}: {line!r}")
+        if len(parts) != n_columns:
+            others = widths[n_columns]
+            raise DataFormatError(path, line_no, f"{len(parts)} columns where {others} other line"
+                                  f"{'s have' if others > 1 else ' has'} {n_columns}: {line!r}")
         _check_tag(parts[-1], path, line_no)
         tokens.append(parts[0])
         tags.append(parts[-1])

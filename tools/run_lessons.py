@@ -96,28 +96,67 @@ def run_one(path: Path, out_dir: Path, profile: str, allow_errors: bool = False)
     if allow_errors and executed.exists():  # every cell ran; the failures are the self-checks' verdicts
         n_failed = failed_cells(executed)
         status = f"timing only: {n_failed} cell(s) failed" if n_failed else "ok"
+    record = lesson_record(path.stem, wall_start)
     return {"notebook": path.name, "profile": profile, "seconds": round(seconds, 1),
             "peak_mb": round(usage.ru_maxrss / 1024), "key_metric": key_metric(path.stem, wall_start),
-            "status": status, "record": lesson_record(path.stem, wall_start)}
+            "status": status, **provenance(record), "record": record}
+
+
+def provenance(record: dict | None) -> dict:
+    """Model, where it came from, data, and whether the room is ready for this lesson (nothing stood in)."""
+    if not record:
+        return {"model": "—", "model_from": "—", "data": "—",
+                "not_ready": ["the lesson wrote no runs/<lesson>/metrics.json, so what it ran on is unknown"]}
+    model = record.get("model", "—")
+    source = record.get("model_from") or record.get("model_source") or ("—" if model == "—" else "?")
+    not_ready = list(record.get("fallbacks", []))
+    if "fallbacks" not in record and record.get("model") == "kit-tiny":  # a record from before the field
+        not_ready.append("model: the tiny random-init model ran")
+    return {"model": model, "model_from": source, "data": record.get("data", "—"), "not_ready": not_ready}
+
+
+def room(row: dict) -> str:
+    """'ready', or 'NOT READY: ...' naming what stood in, or why it could not be judged."""
+    if row["status"] != "ok":
+        return "NOT READY: the lesson did not run cleanly"
+    if row.get("not_ready"):
+        return "NOT READY: " + "; ".join(row["not_ready"])
+    return "ready"
 
 
 def write_reports(rows: list[dict], out_dir: Path, profile: str) -> None:
     (out_dir / "timings.json").write_text(json.dumps(rows, indent=2) + "\n")
-    lines = ["| notebook | profile | wall time | peak memory | key metric | status |", "|---|---|---|---|---|---|"]
+    lines = ["| notebook | profile | wall time | peak memory | key metric | model (from) | data | status | room |",
+             "|---|---|---|---|---|---|---|---|---|"]
     lines += [f"| {r['notebook']} | {r['profile']} | {r['seconds']:.0f} s | {r['peak_mb']} MB | {r['key_metric']} "
-              f"| {r['status']} |" for r in rows]
+              f"| {r['model']} ({r['model_from']}) | {r['data']} | {r['status']} | {room(r)} |" for r in rows]
     total = sum(r["seconds"] for r in rows)
-    lines.append(f"| all | {profile} | {total:.0f} s | | | |")
+    lines.append(f"| all | {profile} | {total:.0f} s | | | | | | {verdict(rows)} |")
     (out_dir / "timings.md").write_text("\n".join(lines) + "\n")
+    def cell(text: str) -> str:
+        ready = text == "ready"
+        return f"<td style='color:{'#1a7f37' if ready else '#cf222e'};font-weight:bold'>{html.escape(text)}</td>"
+
     items = "".join(
         f"<tr><td><a href='{html.escape(Path(r['notebook']).stem)}.html'>{html.escape(r['notebook'])}</a></td>"
-        f"<td>{r['seconds']:.0f} s</td><td>{r['peak_mb']} MB</td><td>{html.escape(r['key_metric'])}</td><td>{html.escape(r['status'])}</td></tr>"
+        f"<td>{r['seconds']:.0f} s</td><td>{r['peak_mb']} MB</td><td>{html.escape(r['key_metric'])}</td>"
+        f"<td>{html.escape(r['model'])}</td><td>{html.escape(r['model_from'])}</td><td>{html.escape(r['data'])}</td>"
+        f"<td>{html.escape(r['status'])}</td>{cell(room(r))}</tr>"
         for r in rows)
     (out_dir / "index.html").write_text(
         f"<!doctype html><meta charset='utf-8'><title>Practicum · {profile} run</title>"
-        f"<h1>Practicum lessons, profile <code>{profile}</code></h1>"
+        f"<h1>Practicum lessons, profile <code>{profile}</code></h1><p><b>{html.escape(verdict(rows))}</b></p>"
         f"<table border=1 cellpadding=4><tr><th>notebook</th><th>wall time</th><th>peak memory</th><th>key metric</th>"
-        f"<th>status</th></tr>{items}</table>", encoding="utf-8")
+        f"<th>model</th><th>model from</th><th>data</th><th>status</th><th>room</th></tr>{items}</table>",
+        encoding="utf-8")
+
+
+def verdict(rows: list[dict]) -> str:
+    """One line for the whole room."""
+    bad = [r["notebook"] for r in rows if room(r) != "ready"]
+    if not bad:
+        return "ROOM READY: every lesson ran on the profile's own model and data"
+    return f"ROOM NOT READY: {len(bad)} of {len(rows)} lesson(s) ran on a fallback or failed ({', '.join(bad)})"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -137,11 +176,17 @@ def main(argv: list[str] | None = None) -> int:
     for path in notebooks:
         print(f"running {path.name} ({args.profile}) ...", flush=True)
         rows.append(run_one(path.resolve(), out_dir, args.profile, args.allow_errors))
-        print(f"  {rows[-1]['status']} in {rows[-1]['seconds']:.0f} s, {rows[-1]['key_metric']}", flush=True)
+        r = rows[-1]
+        print(f"  {r['status']} in {r['seconds']:.0f} s, {r['key_metric']}; model {r['model']} ({r['model_from']}), "
+              f"data {r['data']}\n  room: {room(r)}", flush=True)
     write_reports(rows, out_dir, args.profile)
     print((out_dir / "timings.md").read_text())
+    print(verdict(rows))
     print(f"Open {out_dir / 'index.html'}")
-    return 0 if all(r["status"] == "ok" or r["status"].startswith("timing only") for r in rows) else 1
+    if not all(r["status"] == "ok" or r["status"].startswith("timing only") for r in rows):
+        return 1
+    # A rehearsal on a stand-in model or data has not proved the room (timing runs on random weights excepted).
+    return 0 if args.allow_errors or verdict(rows).startswith("ROOM READY") else 2
 
 
 if __name__ == "__main__":

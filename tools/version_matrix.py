@@ -181,6 +181,27 @@ def install(leg: str, version: str) -> dict:
             "all_versions": versions}
 
 
+LOCK_HEADER = """\
+# The versions the kit is tested with, for every supported Python (3.10-3.13) and OS: one universal lock
+# (uv pip compile --universal), where an environment marker picks a pin per Python or platform, e.g.
+#   numpy==2.2.6 ; python_full_version < '3.11'   and   numpy==2.4.6 ; python_full_version >= '3.11'
+# `make lab`, `make test` and the README's pip commands use it as pip constraints (-c constraints.txt).
+# torch is one pin for all: PyTorch's CPU build (2.13.0+cpu) and PyPI's CUDA build both satisfy it.
+# Regenerate with `make lock` (keeps every pin that can stay); Colab ignores this file and keeps its own torch.
+"""
+
+
+def lock(python_floor: str = "3.10") -> int:
+    """Rewrite constraints.txt as a universal lock, keeping the current pins as uv's preferences."""
+    path = ROOT / "constraints.txt"
+    cmd = [uv(), "pip", "compile", "--quiet", "--universal", "--python-version", python_floor, "--no-annotate",
+           "--custom-compile-command", "make lock", str(ROOT / "pyproject.toml"), "--extra", "dev", "--extra", "ui", "-o", str(path)]
+    done = subprocess.run(cmd, cwd=ROOT)
+    if done.returncode == 0:
+        path.write_text(LOCK_HEADER + path.read_text())
+    return done.returncode
+
+
 def summary(output: str) -> str:
     """pytest's closing line, e.g. '399 passed, 1 skipped in 110.2s'."""
     lines = [l.strip("= ").strip() for l in output.splitlines() if re.search(r"\d+ (passed|failed|error)", l)]
@@ -244,10 +265,13 @@ def main(argv: list[str] | None = None) -> int:
         if command == "test":
             p.add_argument("--target", default="test", help="the make target to run in the venv (test or canary)")
     sub.add_parser("report")
+    sub.add_parser("lock", help="rewrite constraints.txt: one universal lock for every supported Python")
     args = parser.parse_args(argv)
     if args.command == "report":
         print(report())
         return 0
+    if args.command == "lock":
+        return lock()
     failed = 0
     for version in args.python:
         if args.command == "install":
