@@ -125,6 +125,8 @@ def test_every_lesson_carries_the_same_setup_cell_and_its_own_badge(path):
     nb = nbformat.read(path, as_version=4)
     first_code = next(c for c in nb.cells if c.cell_type == "code")
     assert first_code.source == SETUP_CELL, "run: python tools/nbtool.py sync-setup notebooks/*.ipynb"
+    assert first_code.metadata.get("jupyter", {}).get("source_hidden") is True, \
+        "the Colab-only cell is collapsed in JupyterLab: run tools/nbtool.py sync-setup"
     assert colab_url(path.name) in nb.cells[0].source
 
 

@@ -87,6 +87,8 @@ def sync_setup(nb, name: str) -> None:
 
     first_code = next(c for c in nb.cells if c.cell_type == "code")
     first_code.source = SETUP_CELL
+    # Colab-only plumbing: collapsed in JupyterLab (click to open), so a local learner's first code is the lesson's.
+    first_code.metadata["jupyter"] = {"source_hidden": True}
     title = nb.cells[0]
     title.source = re.sub(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)", badge(name), title.source)
 
