@@ -47,10 +47,19 @@ def stable_ids(nb) -> None:
         cell.id = slug if seen[slug] == 1 else f"{slug}-{seen[slug]}"
 
 
+# What JupyterLab's Python kernel fills in on opening (the Python version aside, which the kernel brings).
+LANGUAGE_INFO = {"codemirror_mode": {"name": "ipython", "version": 3}, "file_extension": ".py",
+                 "mimetype": "text/x-python", "name": "python", "nbconvert_exporter": "python",
+                 "pygments_lexer": "ipython3", "version": "3.11.7"}
+
+
 def strip(nb) -> None:
     stable_ids(nb)
     # JupyterLab rewrites the kernel's display name on opening; store its spelling so a lesson opens unmodified.
     nb.metadata.setdefault("kernelspec", {})["display_name"] = "Python 3 (ipykernel)"
+    info = nb.metadata.setdefault("language_info", {})
+    for key, value in LANGUAGE_INFO.items():
+        info.setdefault(key, value)
     nb.metadata.pop("widgets", None)
     nb.metadata.pop("papermill", None)
     for cell in nb.cells:
