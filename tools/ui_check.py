@@ -212,7 +212,7 @@ def check_page(page, lesson: Lesson, sources: list[dict]) -> list[dict]:
             continue
         if src.get("skipped"):
             continue
-        if not re.search(r"\[\d+\]", cell["prompt"]):
+        if not src.get("hidden") and not re.search(r"\[\d+\]", cell["prompt"]):  # a collapsed input hides its prompt
             lesson.fail(f"cell {i} did not run (prompt {cell['prompt']!r}): Run All stopped before it")
         texts = [o["text"] for o in cell["outputs"]]
         for t in texts:
@@ -443,7 +443,8 @@ def run_lesson(browser, base: str, token: str, path: Path, out: Path, args) -> L
 
     lesson = Lesson(path.name)
     nb = nbformat.read(path, as_version=4)
-    sources = [{"type": c.cell_type, "source": c.source} for c in nb.cells]
+    sources = [{"type": c.cell_type, "source": c.source,
+                "hidden": bool(c.metadata.get("jupyter", {}).get("source_hidden"))} for c in nb.cells]
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     console_errors: list[str] = []
     page.on("pageerror", lambda err: console_errors.append(str(err)))
