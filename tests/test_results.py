@@ -83,8 +83,16 @@ def test_an_older_headline_is_never_shown_under_the_new_ones_name():
             "old": {"date": "2026-11-24", "machine": "m", "models": ["m"], "lessons": {
                 "00_environment_setup": row("sentences/s, forward+backward", 123.0)}}}
     table = record_results.render_lesson("00_environment_setup", runs)
-    assert "| new | m | — | 9 s | 60.000 |" in table
-    assert "| old | m | — | 9 s | — (it measured sentences/s, forward+backward: 123) |" in table
+    assert "| new | m | — | 9 s | 60.0 | — | 2026-11-30 |" in table
+    assert "| old | m | — | 9 s | — (it measured sentences/s, forward+backward: 123) | — | 2026-11-24 |" in table
+
+
+def test_lesson_00_shows_the_mixed_precision_rate_beside_fp32():
+    metrics = {"precision": "bf16", "step_times": {"fp32": {"sentences/s": 25.1},
+                                                   "bf16 autocast (fp32 master weights)": {"sentences/s": 31.04}}}
+    assert record_results._get(metrics, record_results.SHOWN["00_environment_setup"][0][1]) == "31.0 (bf16)"
+    only_fp32 = {"precision": "fp32", "step_times": {"fp32": {"sentences/s": 25.1}}}
+    assert record_results._get(only_fp32, record_results.SHOWN["00_environment_setup"][0][1]) is None
 
 
 def test_each_recorded_run_says_when_where_and_with_which_model():

@@ -51,8 +51,15 @@ def pointer_line(lesson: str) -> str:
             "for instructors; yours will differ with the machine, the seed and the library versions.")
 
 
-# Besides its headline, the numbers each lesson's table shows: (column, dotted key in its metrics).
+def _chosen_rate(metrics: dict) -> str | None:
+    """Lesson 00: sentences/s of a training step in the precision the kit chose, when that is not fp32."""
+    mixed = [(name, t) for name, t in (metrics.get("step_times") or {}).items() if not name.startswith("fp32")]
+    return f"{mixed[0][1]['sentences/s']:.1f} ({metrics.get('precision', mixed[0][0])})" if mixed else None
+
+
+# Besides its headline, the numbers each lesson's table shows: (column, dotted key in its metrics, or a function of them).
 SHOWN = {
+    "00_environment_setup": [("sentences/s, mixed precision", _chosen_rate)],
     "01_data_processing": [("padding share, fixed", "padding_share_fixed"), ("subwords per sentence", "subwords_per_sentence")],
     "02_ner_fine_tuning": [("test F1, Trainer", "trainer_test.f1"), ("baseline F1", "baseline_test.f1")],
     "03_sentiment_analysis": [("bag of words", "bow_test_accuracy"), ("probes right", "probes_right"),
@@ -118,7 +125,9 @@ def collect(folder: Path) -> dict:
             "machine": describe_machine(), "models": models, "lessons": lessons}
 
 
-def _get(metrics: dict, dotted: str):
+def _get(metrics: dict, dotted):
+    if callable(dotted):
+        return dotted(metrics)
     value = metrics
     for part in dotted.split("."):
         value = value.get(part) if isinstance(value, dict) else None
@@ -129,7 +138,7 @@ def _fmt(value) -> str:
     if value is None:
         return "—"
     if isinstance(value, float):
-        return f"{value:.3f}" if abs(value) < 100 else f"{value:,.0f}"
+        return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}" if abs(value) < 100 else f"{value:,.0f}"
     return str(value)
 
 
@@ -140,7 +149,7 @@ def render_lesson(lesson: str, runs: dict) -> str:
         return "No run of this lesson has been recorded yet: `make run` then `make record`."
     headline = next((headline_of(r)["name"] for _, r in rows if headline_of(r)), "headline")
     extra = SHOWN.get(lesson, [])
-    head = ["run", "model", "data", "whole notebook", headline, *(c for c, _ in extra)]
+    head = ["run", "model", "data", "whole notebook", headline, *(c for c, _ in extra), "measured on"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, r in rows:
         timing_only = r["status"].startswith("timing only")
@@ -152,12 +161,12 @@ def render_lesson(lesson: str, runs: dict) -> str:
         else:
             value = _fmt((own or {}).get("value"))
         cells = [name, r["model"], r["data"], f"{r['seconds']:.0f} s", value,
-                 *("—" if timing_only else _fmt(_get(r["metrics"], key)) for _, key in extra)]
+                 *("—" if timing_only else _fmt(_get(r["metrics"], key)) for _, key in extra),
+                 r.get("date") or runs[name]["date"]]
         lines.append("| " + " | ".join(str(c).replace("|", "/") for c in cells) + " |")
-    dates = sorted({r.get("date") or runs[name]["date"] for name, r in rows})
     machines = sorted({r.get("machine") or runs[name]["machine"] for name, r in rows})
     lines.append("")
-    lines.append(f"Measured with `make run` on {', '.join(dates)}, on {'; '.join(machines)}; recorded in "
+    lines.append(f"Measured with `make run` on {'; '.join(machines)}; recorded in "
                  "`docs/results.json`. Another machine, seed or library version gives somewhat different numbers.")
     return "\n".join(lines)
 
