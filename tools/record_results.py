@@ -30,8 +30,8 @@ BLOCK = re.compile(r"<!-- measured:(?P<name>[\w.-]+) -->\n.*?<!-- /measured -->"
 # The section of docs/INSTRUCTORS.md that holds each lesson's table, and each lesson's heading in it.
 SECTION = "## Measured runs of each lesson"
 SECTION_INTRO = ("Whole-notebook time and the headline numbers of each lesson, per recorded `make run`, with date, "
-                 "machine and model. Each table is rewritten by `make record` from `docs/results.json` (never by hand); "
-                 "each lesson links to its own table from its last section.")
+                 "machine and model. Each table is rewritten by `make record` from `docs/results.json` "
+                 "(never by hand); each lesson links to its own table from its last section.")
 
 
 def lesson_heading(lesson: str) -> str:
@@ -57,7 +57,8 @@ def _chosen_rate(metrics: dict) -> str | None:
     return f"{mixed[0][1]['sentences/s']:.1f} ({metrics.get('precision', mixed[0][0])})" if mixed else None
 
 
-# Besides its headline, the numbers each lesson's table shows: (column, dotted key in its metrics, or a function of them).
+# Besides its headline, the numbers each lesson's table shows: (column, dotted key in its metrics or a function
+# of them).
 SHOWN = {
     "00_environment_setup": [("sentences/s, mixed precision", _chosen_rate)],
     "01_data_processing": [("padding share, fixed", "padding_share_fixed"), ("subwords per sentence", "subwords_per_sentence")],
@@ -209,12 +210,14 @@ def rewrite(text: str, runs: dict) -> str:
 
 def with_lesson_sections(text: str, lessons: list[str] | None = None) -> str:
     """docs/INSTRUCTORS.md with a heading and a measured block for every lesson that has none yet."""
-    missing = [lesson for lesson in (LESSONS if lessons is None else lessons) if f"<!-- measured:{lesson} -->" not in text]
+    missing = [lesson for lesson in (LESSONS if lessons is None else lessons)
+               if f"<!-- measured:{lesson} -->" not in text]
     if not missing:
         return text
     if SECTION not in text:
         text = text.rstrip("\n") + f"\n\n{SECTION}\n\n{SECTION_INTRO}\n"
-    new = "".join(f"\n{lesson_heading(lesson)}\n\n<!-- measured:{lesson} -->\n<!-- /measured -->\n" for lesson in missing)
+    new = "".join(f"\n{lesson_heading(lesson)}\n\n<!-- measured:{lesson} -->\n<!-- /measured -->\n"
+                  for lesson in missing)
     return text.rstrip("\n") + "\n" + new
 
 
