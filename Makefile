@@ -67,7 +67,8 @@ run: venv
 	mkdir -p $(BUILD)/jupyter $(BUILD)/ipython $(BUILD)/matplotlib
 	$(JUPYTER_ENV) $(PY) tools/run_lessons.py --profile $(PROFILE)
 
-# Keep what `make run` measured (date, machine, model) in docs/results.json and write it into the lessons.
+# Keep what `make run` measured (date, machine, model) in docs/results.json and write it into README.md and
+# docs/INSTRUCTORS.md (one table per lesson; the lessons link there).
 RUNS ?= $(wildcard $(BUILD)/run/*)
 record: venv
 	$(PY) tools/record_results.py $(RUNS)

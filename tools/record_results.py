@@ -1,11 +1,14 @@
-"""Record what `make run` measured, with its date, machine and model, and write it into the lessons.
+"""Record what `make run` measured, with its date, machine and model, and write it where instructors read it.
 
     python tools/record_results.py build/run/smoke build/run/workshop ...      (or: make record)
 
 Reads each run folder's timings.json (written by tools/run_lessons.py), keeps it in docs/results.json,
-and re-renders every block between `<!-- measured:NAME -->` and `<!-- /measured -->` in the notebooks,
-README.md and docs/INSTRUCTORS.md from that file. tests/test_results.py fails when they disagree, so a
-number in the prose is always one a recorded run produced.
+and re-renders every block between `<!-- measured:NAME -->` and `<!-- /measured -->` in README.md and
+docs/INSTRUCTORS.md from that file; docs/INSTRUCTORS.md gets one such block per lesson, under
+"Measured runs of each lesson". The lessons keep one line pointing there (`pointer_line`): measured
+runs are for instructors, and a learner reads their own run's numbers. tests/test_results.py fails
+when a block is stale or a lesson still carries one, so a number in the prose is always one a recorded
+run produced.
 """
 from __future__ import annotations
 
@@ -20,11 +23,44 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 from helpers.models import SHAPE_MARKER  # noqa: E402 - after the path is set
 RESULTS = ROOT / "docs" / "results.json"
-DOCUMENTS = [*sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")), ROOT / "README.md", ROOT / "docs" / "INSTRUCTORS.md"]
+INSTRUCTORS = ROOT / "docs" / "INSTRUCTORS.md"
+DOCUMENTS = [ROOT / "README.md", INSTRUCTORS]
+LESSONS = sorted(path.stem for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 BLOCK = re.compile(r"<!-- measured:(?P<name>[\w.-]+) -->\n.*?<!-- /measured -->", re.S)
+# The section of docs/INSTRUCTORS.md that holds each lesson's table, and each lesson's heading in it.
+SECTION = "## Measured runs of each lesson"
+SECTION_INTRO = ("Whole-notebook time and the headline numbers of each lesson, per recorded `make run`, with date, "
+                 "machine and model. Each table is rewritten by `make record` from `docs/results.json` "
+                 "(never by hand); each lesson links to its own table from its last section.")
 
-# Besides its headline, the numbers each lesson's table shows: (column, dotted key in its metrics).
+
+def lesson_heading(lesson: str) -> str:
+    """The heading of a lesson's table in docs/INSTRUCTORS.md; its anchor is `lesson_anchor(lesson)`."""
+    return f"### Measured runs of lesson {lesson[:2]}"
+
+
+def lesson_anchor(lesson: str) -> str:
+    """The anchor GitHub gives `lesson_heading(lesson)` (lower case, spaces as hyphens)."""
+    return f"measured-runs-of-lesson-{lesson[:2]}"
+
+
+def pointer_line(lesson: str) -> str:
+    """The one line a lesson keeps where its measured table used to be (a link relative to notebooks/)."""
+    return (f"**Measured runs of this lesson** (whole-notebook time and headline numbers per profile, with date, "
+            f"machine and model) are in [docs/INSTRUCTORS.md](../docs/INSTRUCTORS.md#{lesson_anchor(lesson)}), "
+            "for instructors; yours will differ with the machine, the seed and the library versions.")
+
+
+def _chosen_rate(metrics: dict) -> str | None:
+    """Lesson 00: sentences/s of a training step in the precision the kit chose, when that is not fp32."""
+    mixed = [(name, t) for name, t in (metrics.get("step_times") or {}).items() if not name.startswith("fp32")]
+    return f"{mixed[0][1]['sentences/s']:.1f} ({metrics.get('precision', mixed[0][0])})" if mixed else None
+
+
+# Besides its headline, the numbers each lesson's table shows: (column, dotted key in its metrics or a function
+# of them).
 SHOWN = {
+    "00_environment_setup": [("sentences/s, mixed precision", _chosen_rate)],
     "01_data_processing": [("padding share, fixed", "padding_share_fixed"), ("subwords per sentence", "subwords_per_sentence")],
     "02_ner_fine_tuning": [("test F1, Trainer", "trainer_test.f1"), ("baseline F1", "baseline_test.f1")],
     "03_sentiment_analysis": [("bag of words", "bow_test_accuracy"), ("probes right", "probes_right"),
@@ -90,7 +126,9 @@ def collect(folder: Path) -> dict:
             "machine": describe_machine(), "models": models, "lessons": lessons}
 
 
-def _get(metrics: dict, dotted: str):
+def _get(metrics: dict, dotted):
+    if callable(dotted):
+        return dotted(metrics)
     value = metrics
     for part in dotted.split("."):
         value = value.get(part) if isinstance(value, dict) else None
@@ -101,7 +139,7 @@ def _fmt(value) -> str:
     if value is None:
         return "—"
     if isinstance(value, float):
-        return f"{value:.3f}" if abs(value) < 100 else f"{value:,.0f}"
+        return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}" if abs(value) < 100 else f"{value:,.0f}"
     return str(value)
 
 
@@ -112,18 +150,24 @@ def render_lesson(lesson: str, runs: dict) -> str:
         return "No run of this lesson has been recorded yet: `make run` then `make record`."
     headline = next((headline_of(r)["name"] for _, r in rows if headline_of(r)), "headline")
     extra = SHOWN.get(lesson, [])
-    head = ["run", "model", "data", "whole notebook", headline, *(c for c, _ in extra)]
+    head = ["run", "model", "data", "whole notebook", headline, *(c for c, _ in extra), "measured on"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, r in rows:
         timing_only = r["status"].startswith("timing only")
-        value = "timing only" if timing_only else _fmt((headline_of(r) or {}).get("value"))
+        own = headline_of(r)
+        if timing_only:
+            value = "timing only"
+        elif own and own["name"] != headline:  # an older run measured something else: never under this name
+            value = f"— (it measured {own['name']}: {_fmt(own['value'])})"
+        else:
+            value = _fmt((own or {}).get("value"))
         cells = [name, r["model"], r["data"], f"{r['seconds']:.0f} s", value,
-                 *("—" if timing_only else _fmt(_get(r["metrics"], key)) for _, key in extra)]
+                 *("—" if timing_only else _fmt(_get(r["metrics"], key)) for _, key in extra),
+                 r.get("date") or runs[name]["date"]]
         lines.append("| " + " | ".join(str(c).replace("|", "/") for c in cells) + " |")
-    dates = sorted({r.get("date") or runs[name]["date"] for name, r in rows})
     machines = sorted({r.get("machine") or runs[name]["machine"] for name, r in rows})
     lines.append("")
-    lines.append(f"Measured with `make run` on {', '.join(dates)}, on {'; '.join(machines)}; recorded in "
+    lines.append(f"Measured with `make run` on {'; '.join(machines)}; recorded in "
                  "`docs/results.json`. Another machine, seed or library version gives somewhat different numbers.")
     return "\n".join(lines)
 
@@ -164,31 +208,40 @@ def rewrite(text: str, runs: dict) -> str:
     return BLOCK.sub(lambda m: f"<!-- measured:{m['name']} -->\n{render(m['name'], runs)}\n<!-- /measured -->", text)
 
 
+def with_lesson_sections(text: str, lessons: list[str] | None = None) -> str:
+    """docs/INSTRUCTORS.md with a heading and a measured block for every lesson that has none yet."""
+    missing = [lesson for lesson in (LESSONS if lessons is None else lessons)
+               if f"<!-- measured:{lesson} -->" not in text]
+    if not missing:
+        return text
+    if SECTION not in text:
+        text = text.rstrip("\n") + f"\n\n{SECTION}\n\n{SECTION_INTRO}\n"
+    new = "".join(f"\n{lesson_heading(lesson)}\n\n<!-- measured:{lesson} -->\n<!-- /measured -->\n"
+                  for lesson in missing)
+    return text.rstrip("\n") + "\n" + new
+
+
+def lessons_with_blocks() -> list[str]:
+    """Lessons that still carry a measured block: those tables belong in docs/INSTRUCTORS.md."""
+    import nbformat
+
+    return [path.name for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+            if any("<!-- measured:" in cell.source for cell in nbformat.read(path, as_version=4).cells)]
+
+
 def stale_blocks(runs: dict) -> list[str]:
     """Documents whose measured blocks differ from what docs/results.json renders."""
     return [str(path.relative_to(ROOT)) for path in DOCUMENTS if path.exists() and update(path, runs, write=False)]
 
 
 def update(path: Path, runs: dict, *, write: bool = True) -> bool:
-    """Re-render the measured blocks of one document; return whether anything changed."""
-    if path.suffix != ".ipynb":
-        text = path.read_text(encoding="utf-8")
-        new = rewrite(text, runs)
-        if write and new != text:
-            path.write_text(new, encoding="utf-8")
-        return new != text
-    import nbformat
-
-    nb = nbformat.read(path, as_version=4)
-    changed = False
-    for cell in nb.cells:
-        if cell.cell_type == "markdown" and "<!-- measured:" in cell.source:
-            new = rewrite(cell.source, runs)
-            changed |= new != cell.source
-            cell.source = new
-    if write and changed:
-        nbformat.write(nb, path)
-    return changed
+    """Re-render the measured blocks of one document (adding the lessons' sections to docs/INSTRUCTORS.md);
+    return whether anything changed."""
+    text = path.read_text(encoding="utf-8")
+    new = rewrite(with_lesson_sections(text) if path.name == INSTRUCTORS.name else text, runs)
+    if write and new != text:
+        path.write_text(new, encoding="utf-8")
+    return new != text
 
 
 def merge(old: dict, new: dict) -> dict:
@@ -213,6 +266,8 @@ def main(argv: list[str]) -> int:
     for path in DOCUMENTS:
         if path.exists() and update(path, runs):
             print(f"updated {path.relative_to(ROOT)}")
+    for name in lessons_with_blocks():
+        print(f"{name} still carries a measured table: replace it with record_results.pointer_line()")
     return 0
 
 
