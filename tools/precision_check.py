@@ -7,7 +7,8 @@ in tests/data/shapes.
 Two comparisons, each changing one thing: bf16 against fp32 (shuffled batches), and grouped against
 shuffled batches (both bf16). Score: test entity F1 (NER) or macro-F1 (sentiment) at the epoch with the
 best validation loss, mean ± sample standard deviation over the seeds. "holds": the new setting's mean is
-within the baseline's spread, |mean difference| <= max(2 × baseline sd, 0.01). Writes check.json and check.md.
+within the baseline's spread, |mean difference| <= max(2 × baseline sd, 0.01), and the same-seed (paired)
+differences do not agree on a shift the spread hides (see verdict). Writes check.json and check.md.
 """
 from __future__ import annotations
 
@@ -106,15 +107,22 @@ def run_one(name: str, task: str, splits, seed: int, setting: dict, args) -> dic
 
 
 def verdict(base: list[float], other: list[float]) -> tuple[str, float]:
-    """("holds" | "drops" | "gains", mean difference): within max(2 sd of the baseline, 0.01) holds."""
+    """(word, mean difference). "drops"/"gains": outside max(2 sd of the baseline, 0.01); "lower (paired)"/
+    "higher (paired)": inside it, but the same-seed differences agree (mean beyond max(2 sd of them, 0.01));
+    else "holds"."""
     diff = statistics.mean(other) - statistics.mean(base)
     room = max(2 * (statistics.stdev(base) if len(base) > 1 else 0.0), 0.01)
-    return ("holds" if abs(diff) <= room else "gains" if diff > 0 else "drops"), diff
+    if abs(diff) > room:
+        return ("gains" if diff > 0 else "drops"), diff
+    paired = [y - x for x, y in zip(base, other)]
+    if len(paired) > 1 and abs(diff) > max(2 * statistics.stdev(paired), 0.01):
+        return ("higher (paired)" if diff > 0 else "lower (paired)"), diff
+    return "holds", diff
 
 
 def table(results: list[dict], a: str, b: str) -> str:
-    lines = [f"| data | task | train / test | epochs | {a}: score | {b}: score | {b} − {a} | verdict | "
-             f"speed {b}/{a} |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = [f"| data | task | train / test | epochs | {a}: score | {b}: score | {b} − {a} | per seed | verdict | "
+             f"speed {b}/{a} |", "|---|---|---|---|---|---|---|---|---|---|"]
     for name in dict.fromkeys(r["data"] for r in results):
         runs = {s: [r for r in results if r["data"] == name and r["setting"] == s] for s in (a, b)}
         if not runs[a] or not runs[b]:
@@ -127,7 +135,7 @@ def table(results: list[dict], a: str, b: str) -> str:
         r0 = runs[a][0]
         lines.append(f"| {name} | {r0['task']} | {r0['train']} / {r0['test']} | {r0['epochs']} | "
                      f"{statistics.mean(sa):.3f} ± {sd(sa):.3f} | {statistics.mean(sb):.3f} ± {sd(sb):.3f} | "
-                     f"{diff:+.3f} | {word} | {speed:.2f}× |")
+                     f"{diff:+.3f} | {' '.join(f'{y - x:+.3f}' for x, y in zip(sa, sb))} | {word} | {speed:.2f}× |")
     return "\n".join(lines) + "\n"
 
 
