@@ -70,8 +70,6 @@ def synthetic_ner(sentences: list, n: int, seed: int) -> list:
 
 def run_one(name: str, task: str, splits, seed: int, setting: dict, args) -> dict:
     """Train once with fit and score the test split (fp32 scoring, so only the weights differ)."""
-    import torch
-
     from helpers.data import NERDataset, TextClassificationDataset, build_label_maps, make_loader
     from helpers.env import seed_everything
     from helpers.models import load_model, load_tokenizer, resolve_model, quiet_transformers
@@ -100,7 +98,6 @@ def run_one(name: str, task: str, splits, seed: int, setting: dict, args) -> dic
     seconds = time.perf_counter() - start
     _, outputs = evaluate(model, make_loader(test, tok, 64), precision="fp32")
     scores = test.score(outputs)
-    torch.set_grad_enabled(True)
     return {"data": name, "task": task, "seed": seed, "epochs": epochs, "train": len(train), "test": len(test),
             "score": round(scores["f1"] if task == "ner" else scores["macro_f1"], 4),
             "examples_per_s": round(epochs * len(train) / seconds, 1)}
