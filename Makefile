@@ -15,7 +15,7 @@ JUPYTER_ENV := PYTHONPATH=$(CURDIR) JUPYTER_CONFIG_DIR=$(CURDIR)/$(BUILD)/jupyte
 TEST_CACHE := $(CURDIR)/$(BUILD)/cache
 TEST_ENV := $(JUPYTER_ENV) HF_HUB_OFFLINE=1 KIT_PROFILE=smoke KIT_CACHE=$(TEST_CACHE) KIT_EXPECT_ENCODER=1 OMP_NUM_THREADS=1
 
-.PHONY: venv lab test test-ui unit run record bench bench-encoder prefetch encoder clean gpu-check gpu-check-prepare \
+.PHONY: venv lab test test-ui unit run record bench bench-encoder precision-check prefetch encoder clean gpu-check gpu-check-prepare \
 	lock bundle test-bundle
 
 venv: $(STAMP)
@@ -83,7 +83,12 @@ bench: venv
 BENCH_ARGS ?=
 bench-encoder: venv encoder
 	HF_HUB_OFFLINE=1 KIT_CACHE=$(TEST_CACHE) $(PY) tools/bench.py --model sentence-transformers/all-MiniLM-L6-v2 \
-		--lr 1e-4 --seeds 1 2 3 --methods naive fit-fp32 fit trainer trainer-precision --out $(BUILD)/bench-encoder $(BENCH_ARGS)
+		--lr 1e-4 --seeds 1 2 3 --methods naive fit-fp32 fit fit-grouped trainer trainer-precision --out $(BUILD)/bench-encoder $(BENCH_ARGS)
+
+# Do bf16 and length grouping keep the scores? fp32, bf16 and bf16 grouped with fit over 3 seeds, on the sample and
+# every file in tests/data/shapes (build/precision-check/check.md).
+precision-check: venv encoder
+	HF_HUB_OFFLINE=1 KIT_CACHE=$(TEST_CACHE) $(PY) tools/precision_check.py --out $(BUILD)/precision-check $(CHECK_ARGS)
 
 # The GPU path proved in one command (tools/gpu_check.py; report in build/gpu-check/report.md). On the GPU
 # machine there is no PyPI: no venv is made, the machine's python runs it, and the wheels made by

@@ -151,16 +151,25 @@ def build_label_maps(tag_lists: Sequence[Sequence[str]]) -> tuple[dict[str, int]
     return label2id, {i: t for t, i in label2id.items()}
 
 
-def length_grouped_batches(lengths: Sequence[int], batch_size: int, generator: torch.Generator | None = None
-                           ) -> list[list[int]]:
-    """Shuffle, sort within chunks of `batch_size * 50`, cut into batches of similar lengths and
-    shuffle the batches; a short last batch stays last so every other batch is full."""
+POOL_BATCHES = (2, 16)  # a pool holds this many batches, drawn anew for every pool (both ends included)
+
+
+def length_grouped_batches(lengths: Sequence[int], batch_size: int, generator: torch.Generator | None = None,
+                           pool_batches: tuple[int, int] = POOL_BATCHES) -> list[list[int]]:
+    """Batches of similar lengths in a random order (the "megabatch" scheme): shuffle, cut into pools of
+    a random number of batches, sort each pool by length, cut it into batches, shuffle the batches.
+
+    Random pool sizes move the cuts every epoch, so a sentence meets new neighbours; one fixed pool as
+    big as the data would sort it whole and repeat the same batches every epoch. Pools hold whole
+    batches, so every batch is full but the last, which stays last."""
     order = torch.randperm(len(lengths), generator=generator).tolist()
-    chunk = batch_size * 50
-    batches = []
-    for start in range(0, len(order), chunk):
-        part = sorted(order[start:start + chunk], key=lambda i: -lengths[i])
+    low, high = pool_batches
+    batches, start = [], 0
+    while start < len(order):
+        size = batch_size * int(torch.randint(low, high + 1, (1,), generator=generator))
+        part = sorted(order[start:start + size], key=lambda i: -lengths[i])
         batches += [part[j:j + batch_size] for j in range(0, len(part), batch_size)]
+        start += size
     short = [batches.pop()] if batches and len(batches[-1]) < batch_size else []
     seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
     random.Random(seed).shuffle(batches)
@@ -170,14 +179,17 @@ def length_grouped_batches(lengths: Sequence[int], batch_size: int, generator: t
 class LengthGroupedSampler(Sampler):
     """Batches of similar lengths (less padding) in a random order: see length_grouped_batches."""
 
-    def __init__(self, lengths: Sequence[int], batch_size: int, generator: torch.Generator | None = None):
+    def __init__(self, lengths: Sequence[int], batch_size: int, generator: torch.Generator | None = None,
+                 pool_batches: tuple[int, int] = POOL_BATCHES):
         self.lengths, self.batch_size, self.generator = list(lengths), batch_size, generator
+        self.pool_batches = pool_batches
 
     def __len__(self) -> int:
         return len(self.lengths)
 
     def __iter__(self):
-        return iter([i for b in length_grouped_batches(self.lengths, self.batch_size, self.generator) for i in b])
+        batches = length_grouped_batches(self.lengths, self.batch_size, self.generator, self.pool_batches)
+        return iter([i for b in batches for i in b])
 
 
 class DistributedLengthGroupedSampler(Sampler):

@@ -110,6 +110,25 @@ def test_length_grouped_batches_are_full_but_the_last():
         assert [order[i:i + 4] for i in range(0, len(order), 4)] == batches
 
 
+def test_random_pools_give_new_batches_every_epoch_where_one_pool_repeats_them():
+    lengths = list(range(1, 65))  # 16 batches of 4: one pool of 16 batches sorts the data whole
+    def batch_sets(seed, pool):
+        return {frozenset(b) for b in length_grouped_batches(lengths, 4, torch.Generator().manual_seed(seed), pool)}
+    assert batch_sets(0, (16, 16)) == batch_sets(1, (16, 16))  # the same batches, only their order changes
+    assert batch_sets(0, (2, 16)) != batch_sets(1, (2, 16))
+    for seed in range(3):  # still batches of similar lengths: each one sorted, far less spread than shuffled
+        batches = length_grouped_batches(lengths, 4, torch.Generator().manual_seed(seed))
+        assert all([lengths[i] for i in b] == sorted((lengths[i] for i in b), reverse=True) for b in batches)
+        assert sum(max(lengths[i] for i in b) - min(lengths[i] for i in b) for b in batches) < 16 * 20
+
+
+def test_pools_are_whole_batches_so_only_the_last_batch_is_short():
+    lengths = [(i * 13) % 17 + 1 for i in range(50)]
+    for pool in [(1, 1), (2, 3), (3, 7)]:
+        batches = length_grouped_batches(lengths, 4, torch.Generator().manual_seed(5), pool)
+        assert [len(b) for b in batches] == [4] * 12 + [2] and sorted(i for b in batches for i in b) == list(range(50))
+
+
 @pytest.mark.parametrize("n, world", [(103, 2), (103, 3), (96, 2), (5, 4)])
 def test_distributed_length_grouped_sampler_shares_global_batches(n, world):
     lengths = [(i * 7) % 31 + 1 for i in range(n)]

@@ -9,8 +9,9 @@
 4. trainer: 🤗 Trainer with the same model, data and hyper-parameters, in its default precision (fp32);
 5. trainer-precision: the Trainer given the same precision as fit (trainer_precision_args: bf16=True, ...).
 fit validates after every epoch (inside its time); the Trainer does not. All F1s are scored in fp32.
-Variants that change one thing, for finding where two F1s part (--methods): fit-grouped and
-trainer-grouped batch similar lengths together (faster, see the README for what it costs),
+Variants that change one thing, for finding where two F1s part (--methods): fit-grouped batches similar
+lengths together (fit with helpers.data's pools of random size, in the chosen precision), trainer-grouped
+uses the Trainer's own length grouping (see the README for what each costs),
 fit-last keeps the last epoch (fit restores the best by validation loss), fit-f1 restores the best by F1.
 Each (method, seed) runs in its own process, so peak memory is its own. Writes bench.json and bench.md
 with the mean and the spread (sample standard deviation) over the seeds.
