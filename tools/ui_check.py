@@ -18,6 +18,7 @@ wall time decides. Where /proc is missing (not Linux) the wall time alone decide
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import re
@@ -425,14 +426,11 @@ def full_screenshot(page, path: Path) -> None:
     while True:
         actual = page.evaluate("([e, y]) => { e.scrollTop = y; return e.scrollTop; }", [scroller.element_handle(), top])
         page.wait_for_timeout(250)
-        tmp = path.with_suffix(".part.png")
-        page.screenshot(path=str(tmp), clip=box)
-        sheet.paste(Image.open(tmp), (0, int(actual)))
-        tmp.unlink()
+        sheet.paste(Image.open(io.BytesIO(page.screenshot(clip=box))), (0, int(actual)))
         if actual + view >= height or actual < top:
             break
         top += view
-    sheet.save(path, optimize=True)
+    sheet.save(path, compress_level=1)  # a build file: fast zlib (1280×30000 px here: 1.8 s; optimize=True 6.6 s)
 
 
 def check_docs_shot(lesson: Lesson, widgets: list[str]) -> None:
