@@ -341,6 +341,8 @@ def main(argv: list[str] | None = None) -> int:
             "torchrun with gloo")
     if args.notebooks:
         note += f"; only notebooks {', '.join(args.notebooks)}"
+    if set(args.parts) != {"native", "forced", "larger", "torchrun"}:
+        note += f"; only the parts {', '.join(args.parts)}"
     rows = []
     steps = [("torchrun", "smoke", None, None)] if "torchrun" in args.parts else []  # first: the NCCL proof
     steps += [(part, profile, precision, name) for part, profile, precision, names in plan for name in names]
