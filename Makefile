@@ -99,8 +99,10 @@ gpu-check:
 	mkdir -p $(BUILD)/jupyter $(BUILD)/ipython $(BUILD)/matplotlib
 	$(JUPYTER_ENV) HF_HUB_OFFLINE=1 $(CHECK_PY) tools/gpu_check.py --device $(DEVICE) --wheels $(BUILD)/gpu-check/wheels $(GPU_CHECK_ARGS)
 
+# The wheels are for the GPU machine's Python (GPU_PYTHON: the machine this is designed for runs Python 3.12).
+GPU_PYTHON ?= 3.12
 gpu-check-prepare: venv encoder
-	KIT_CACHE=$(TEST_CACHE) $(PY) tools/gpu_check.py --prepare $(GPU_CHECK_ARGS)
+	KIT_CACHE=$(TEST_CACHE) $(PY) tools/gpu_check.py --prepare --python-version $(GPU_PYTHON) $(GPU_CHECK_ARGS)
 
 prefetch: venv
 	$(PY) tools/prefetch.py --profile $(PROFILE)

@@ -40,3 +40,36 @@ def test_an_error_is_one_plain_line_naming_the_childs_failure():
                 "torch.distributed.elastic.multiprocessing.errors.ChildFailedError:\n  tools/train_ner.py FAILED")
     assert gpu_check._one_line(torchrun) == "RuntimeError: NCCL error: invalid usage"
     assert gpu_check._one_line("\x1b[31mAssertionError\x1b[39m: F1 too low") == "AssertionError: F1 too low"
+
+
+def test_prepare_refuses_wheels_the_gpu_machines_python_cannot_install():
+    names = ["pyzmq-26.4.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+             "pyzmq-26.4.0-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+             "tornado-6.6.1-cp311-abi3-manylinux1_x86_64.manylinux_2_28_x86_64.manylinux_2_5_x86_64.whl",
+             "nbclient-0.11.0-py3-none-any.whl",
+             "psutil-7.2.2-cp36-abi3-macosx_11_0_arm64.whl"]
+    assert gpu_check.foreign_wheels(names, "3.12") == [names[0], names[4]], "cp311 and macOS wheels stop pip there"
+    assert gpu_check.foreign_wheels(names, "3.11") == [names[1], names[4]]
+
+
+def test_a_run_past_the_deadline_is_stopped_with_its_children(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    marker = tmp_path / "grandchild.pid"
+    script = (f"import subprocess, sys, time\np = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+              f"open({str(marker)!r}, 'w').write(str(p.pid))\ntime.sleep(60)")
+    began = time.monotonic()
+    code, _, _ = gpu_check.run_until([sys.executable, "-c", script], dict(os.environ), time.monotonic() + 3)
+    assert code is None and time.monotonic() - began < 20, "stopped at the deadline, not after 60 s"
+    grandchild = int(marker.read_text())
+    for _ in range(50):  # the kill is sent; give the kernel a moment to reap
+        if subprocess.run(["ps", "-p", str(grandchild), "-o", "stat="], capture_output=True, text=True).stdout.strip() \
+                in ("", "Z"):
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the grandchild (a kernel, a torchrun worker) outlived the stop")
+    assert gpu_check.run_until([sys.executable, "-c", "print('hi')"], dict(os.environ), time.monotonic() + 30)[:2] == (0, "hi\n")

@@ -10,11 +10,14 @@ forced (what a T4 trains in), lessons 02 and 03 in the workshop profile, and too
 torchrun uses gloo, and the plan is reduced to fit a short rehearsal (every smoke notebook natively; 02 and
 03 forced; 03 larger), which the report says. Writes build/gpu-check/report.json and report.md: per run the
 time, peak memory (GPU memory on a GPU, the process's RSS on a CPU), the lesson's key metric, the precision
-the lesson printed, and any error. Parts past --budget-s are skipped and reported as skipped.
+the lesson printed, and any error. --budget-s (540 s) counts from the start, wheel install included: parts
+left after it are skipped, and a run still going 30 s past it is stopped (its whole process group), so one
+command stays within the GPU machine's 10 minutes; both are reported.
 
 The GPU machine it is designed for has no Hub and no PyPI and takes at most 64 MiB of files per run:
 `--prepare` writes an fp16 copy of the encoder's safetensors (about 46 MB; its config asks for fp32, so it loads in fp32)
-and the wheels of the packages the machine lacks into build/gpu-check/, and prints their total size.
+and the wheels of the packages the machine lacks into build/gpu-check/ for its Python (--python-version; the
+Makefile passes 3.12), checks that each wheel installs on that Python, and prints their total size.
 There, `--wheels` installs them with pip --no-index before anything runs.
 """
 from __future__ import annotations
@@ -26,6 +29,7 @@ import platform
 import re
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -47,6 +51,12 @@ PLANS = {
 # matplotlib): what executing the notebooks and scoring NER needs. seqeval ships no wheel: it is built here.
 WHEELS = ["nbclient", "nbformat", "ipykernel", "ipywidgets"]
 BUILT_WHEELS = ["seqeval"]
+# Installed on the GPU machine (its image also has these dependencies of the packages above): not carried.
+PRESENT = ("numpy", "torch", "pandas", "matplotlib", "scikit_learn", "scipy", "pillow", "packaging", "pyyaml", "jinja2",
+           "markupsafe", "typing_extensions", "tqdm", "requests", "python_dateutil", "tzdata", "six", "attrs",
+           "psutil", "pygments")
+GRACE_S = 30  # how far past the budget a run may go before it is stopped
+UNFINISHED = ("skipped", "stopped")  # errors that say the budget ran out, not that the run failed
 LIMIT_MB = 64 * 2**20 / 1e6  # what may travel with one run, in MB
 MARKER = "GPU_CHECK_RESULT "
 # Appended to each notebook: what the kernel used, read back from its output.
@@ -86,6 +96,20 @@ def run_notebook(name: str, out_dir: Path, timeout: int) -> dict:
             "error": error}
 
 
+def run_until(cmd: list[str], env: dict, deadline: float, cwd: Path | None = None) -> tuple[int | None, str, str]:
+    """Run a command in its own process group; past `deadline` (time.monotonic()) kill the group, kernels and
+    torchrun's workers included, and return None for the exit status."""
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=max(deadline - time.monotonic(), 1))
+        return proc.returncode, out, err
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        return None, out, err
+
+
 def _pythonpath() -> str:
     """The kit importable in every child and kernel, installed or not (the GPU machine only has a copy)."""
     return os.pathsep.join([str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
@@ -101,7 +125,7 @@ def _one_line(text: str) -> str:
 
 
 def notebook_row(part: str, profile: str, precision: str | None, name: str, device: str, out_dir: Path,
-                 timeout: int) -> dict:
+                 timeout: int, deadline: float = float("inf")) -> dict:
     """One lesson in a child process with its own settings, so its memory and environment are its own."""
     from tools.run_lessons import INLINE_BACKEND, key_metric
 
@@ -113,17 +137,21 @@ def notebook_row(part: str, profile: str, precision: str | None, name: str, devi
         env["KIT_DEVICE"] = "cpu"
     since = time.time()
     cmd = [sys.executable, __file__, "--_notebook", name, "--out", str(out_dir), "--timeout", str(timeout)]
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    began = time.monotonic()
+    code, out, err = run_until(cmd, env, deadline)
     try:
-        result = json.loads(done.stdout.strip().splitlines()[-1])
+        result = json.loads(out.strip().splitlines()[-1])
     except (IndexError, json.JSONDecodeError):
         result = {"seconds": None, "peak_mb": None, "precision": "",
-                  "error": _one_line(done.stderr or "no result") or "no result"}
+                  "error": _one_line(err or "no result") or "no result"}
+    if code is None:
+        result.update(seconds=round(time.monotonic() - began, 1),
+                      error=f"stopped after {time.monotonic() - began:.0f} s: past the budget")
     return {"part": part, "run": name, "profile": profile, "asked": precision or "native", **result,
             "key_metric": key_metric(Path(name).stem, since) if not result["error"] else "—"}
 
 
-def torchrun_row(device: str, out_dir: Path) -> dict:
+def torchrun_row(device: str, out_dir: Path, deadline: float = float("inf")) -> dict:
     """tools/train_ner.py under torchrun with one process: the process group, DDP and the all-reduces run."""
     history = out_dir / "torchrun_history.json"
     env = {**os.environ, "KIT_PROFILE": "smoke", "PYTHONPATH": _pythonpath()}
@@ -132,13 +160,17 @@ def torchrun_row(device: str, out_dir: Path) -> dict:
         env["KIT_DEVICE"] = "cpu"
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "1",
            str(ROOT / "tools" / "train_ner.py"), "--epochs", "2", "--subset", "200", "--history", str(history)]
+    history.unlink(missing_ok=True)  # a history left by an earlier run proves nothing
     start = time.perf_counter()
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, cwd=out_dir)
+    code, out, err = run_until(cmd, env, deadline, cwd=out_dir)
     seconds = round(time.perf_counter() - start, 1)
     row = {"part": "torchrun", "run": "tools/train_ner.py, 1 process", "profile": "smoke", "asked": "native",
            "seconds": seconds, "peak_mb": None, "precision": "", "key_metric": "—", "error": ""}
-    if done.returncode or not history.exists():
-        row["error"] = _one_line(done.stderr or done.stdout)
+    if code is None:
+        row["error"] = f"stopped after {seconds:.0f} s: past the budget"
+        return row
+    if code or not history.exists():
+        row["error"] = _one_line(err or out)
         return row
     record = json.loads(history.read_text())
     row.update(precision=f"{record['trained_in']}, backend {record['backend']}, {record['world_size']} process",
@@ -177,8 +209,11 @@ def to_markdown(report: dict) -> str:
         status = "ok" if not r["error"] else r["error"].replace("|", "/")
         lines.append(f"| {r['part']} | {r['run']} | {r['profile']} | {r['asked']} | {used} | {secs} | {peak} | "
                      f"{r['key_metric']} | {status} |")
-    failed = sum(bool(r["error"]) and not r["error"].startswith("skipped") for r in report["rows"])
-    lines += ["", f"{len(report['rows'])} runs, {failed} failed, {report['seconds']:.0f} s in all. "
+    failed = sum(bool(r["error"]) and not r["error"].startswith(UNFINISHED) for r in report["rows"])
+    unfinished = sum(r["error"].startswith(UNFINISHED) for r in report["rows"])
+    lines += ["", f"{len(report['rows'])} runs, {failed} failed" + (f", {unfinished} skipped or stopped at the budget"
+                                                                    if unfinished else "") +
+              f", {report['seconds']:.0f} s in all. "
               f"Peak memory is {'GPU memory allocated by torch' if report['machine']['device'] == 'cuda' else 'the process RSS'}."]
     return "\n".join(lines) + "\n"
 
@@ -200,6 +235,18 @@ def install_wheels(folder: Path) -> None:
     print(f"installing from {folder}: {', '.join(names)}", flush=True)
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-index", "--find-links", str(folder),
                     *names], check=True)
+
+
+def foreign_wheels(names: list[str], python_version: str) -> list[str]:
+    """The wheel files among `names` that pip would refuse on CPython `python_version` (e.g. "3.12"), Linux x86-64."""
+    from packaging.tags import compatible_tags, cpython_tags
+    from packaging.utils import parse_wheel_filename
+
+    version = tuple(int(v) for v in python_version.split(".")[:2])
+    platforms = [f"manylinux_2_{n}_x86_64" for n in range(39, 4, -1)] + \
+        ["manylinux2014_x86_64", "manylinux2010_x86_64", "manylinux1_x86_64", "linux_x86_64"]
+    accepted = set(cpython_tags(version, platforms=platforms)) | set(compatible_tags(version, platforms=platforms))
+    return [name for name in names if not set(parse_wheel_filename(name)[3]) & accepted]
 
 
 def prepare(out: Path, python_version: str | None) -> int:
@@ -231,17 +278,24 @@ def prepare(out: Path, python_version: str | None) -> int:
         ["--python-version", python_version] if python_version else [])
     subprocess.run(pip + ["download", "-q", "-d", str(wheels), *platform_args, *WHEELS], check=True)
     subprocess.run(pip + ["wheel", "-q", "--no-deps", "-w", str(wheels), *BUILT_WHEELS], check=True)
-    for present in ("numpy", "torch", "pandas", "matplotlib", "scikit_learn", "scipy", "pillow", "packaging",
-                    "pyyaml", "jinja2", "markupsafe", "typing_extensions", "tqdm", "requests", "python_dateutil",
-                    "tzdata", "six"):
+    for present in PRESENT:
         for wheel in wheels.glob(f"{present}-*.whl"):  # the GPU machine has these already
             wheel.unlink()
+    target_python = python_version or platform.python_version()
+    foreign = foreign_wheels(sorted(w.name for w in wheels.glob("*.whl")), target_python)
+    if foreign:  # left by a `--prepare` for another Python: pip --no-index would stop on them there
+        print(f"not installable on Python {target_python}: {', '.join(foreign)}; empty {wheels} and prepare again",
+              file=sys.stderr)
+        return 3
+    print(f"wheels for Python {target_python} (Linux x86-64)")
     sizes = {"encoder (fp16)": sum(f.stat().st_size for f in target.iterdir()),
              "wheels": sum(f.stat().st_size for f in wheels.iterdir())}
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=False).stdout
+    sizes["the kit's tracked files"] = sum((ROOT / f).stat().st_size for f in tracked.split("\0") if (ROOT / f).is_file())
     total = sum(sizes.values()) / 1e6
     for name, size in sizes.items():
         print(f"{name}: {size / 1e6:.1f} MB")
-    print(f"total {total:.1f} MB of {LIMIT_MB:.1f} MB (64 MiB) per run, plus the working tree")
+    print(f"total {total:.1f} MB of {LIMIT_MB:.1f} MB (64 MiB) per run")
     return 0 if total < LIMIT_MB else 2
 
 
@@ -265,6 +319,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.prepare:
         return prepare(args.out, args.python_version)
+    start = time.perf_counter()
+    deadline = time.monotonic() + args.budget_s + GRACE_S
     if args.wheels and args.wheels.exists():
         install_wheels(args.wheels)
     import torch
@@ -285,7 +341,9 @@ def main(argv: list[str] | None = None) -> int:
             "torchrun with gloo")
     if args.notebooks:
         note += f"; only notebooks {', '.join(args.notebooks)}"
-    start, rows = time.perf_counter(), []
+    if set(args.parts) != {"native", "forced", "larger", "torchrun"}:
+        note += f"; only the parts {', '.join(args.parts)}"
+    rows = []
     steps = [("torchrun", "smoke", None, None)] if "torchrun" in args.parts else []  # first: the NCCL proof
     steps += [(part, profile, precision, name) for part, profile, precision, names in plan for name in names]
     for part, profile, precision, name in steps:
@@ -294,8 +352,8 @@ def main(argv: list[str] | None = None) -> int:
                          "asked": precision or "native", "seconds": None, "peak_mb": None, "precision": "",
                          "key_metric": "—", "error": f"skipped: past the {args.budget_s:.0f} s budget"})
             continue
-        row = torchrun_row(args.device, args.out) if part == "torchrun" else \
-            notebook_row(part, profile, precision, name, args.device, args.out, args.timeout)
+        row = torchrun_row(args.device, args.out, deadline) if part == "torchrun" else \
+            notebook_row(part, profile, precision, name, args.device, args.out, args.timeout, deadline)
         rows.append(row)
         print(f"{row['part']:8} {row['run']:34} {row['seconds'] or 0:6.0f} s  {row['error'] or 'ok'}", flush=True)
     report = {"machine": describe(args.device), "model": model_note, "plan_note": note,
@@ -305,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     text = to_markdown(report)
     (args.out / "report.md").write_text(text)
     print(text)
-    return 1 if any(r["error"] and not r["error"].startswith("skipped") for r in rows) else 0
+    return 1 if any(r["error"] and not r["error"].startswith(UNFINISHED) for r in rows) else 0
 
 
 if __name__ == "__main__":
