@@ -81,6 +81,23 @@ def test_train_linear_reaches_the_least_squares_solution(problem):
     assert torch.allclose(model.weight.detach().double().ravel(), true, atol=0.02)
 
 
+def test_train_linear_drops_the_short_last_batch(problem):
+    """80 examples in batches of 79 leave one over; its step, at a rate safe for 79, knocks the model off the
+    least-squares solution at the end of every epoch, unless it sits the epoch out (drop_last, the default)."""
+    X, y, _ = problem
+    Xb = add_bias_column(X)
+    best = float(((Xb @ normal_equation(Xb, y) - y) ** 2).mean())
+    final = {}
+    for drop_last in (True, False):
+        model, losses = train_linear(X, y, lr=0.3, epochs=100, batch_size=79, drop_last=drop_last)
+        with torch.no_grad():
+            final[drop_last] = float(((model(X.float()).squeeze(1).double() - y) ** 2).mean())
+        assert math.isfinite(losses[-1])
+    assert final[True] < 1.01 * best < 1.5 * best < final[False], (best, final)
+    _, losses = train_linear(X, y, lr=0.1, epochs=3, batch_size=1000)   # one batch, shorter than asked: kept
+    assert len(losses) == 3 and losses[-1] < losses[0]
+
+
 def test_train_linear_stops_on_divergence(problem):
     X, y, _ = problem
     _, losses = train_linear(X, y, lr=50.0, epochs=100)

@@ -40,6 +40,22 @@ def test_predict_sentiment_gives_one_row_of_probabilities_per_text(predict):
     assert (table.unknown_share == 0).all() or table.unknown_share.between(0, 1).all()
 
 
+def test_predict_sentiment_runs_in_the_precision_asked_for(tiny):
+    """precision="fp32" is a true float32 reference (lesson 03 scores int8 against it); bf16 autocast differs."""
+    import torch
+
+    choice, tok = tiny
+    seed_everything(0)
+    model = load_model(choice, "sentiment", LABELS).eval()
+    texts = ["Lovely place.", "Awful, avoid.", "The room was fine but the food was cold."]
+    with torch.no_grad():
+        by_hand = [model(**tok([t], return_tensors="pt")).logits.softmax(-1)[0, 1].item() for t in texts]
+    fp32 = predict_sentiment(texts, model, tok, max_length=64, precision="fp32").p_positive.values
+    bf16 = predict_sentiment(texts, model, tok, max_length=64, precision="bf16").p_positive.values
+    assert np.allclose(fp32, by_hand, atol=1e-6)
+    assert not np.allclose(bf16, by_hand, atol=1e-6)
+
+
 def test_unknown_share_sees_unreadable_text(predict):
     assert predict(["この映画は本当に素晴らしかった"]).unknown_share.iloc[0] > 0.5
     assert predict(["The room was lovely."]).unknown_share.iloc[0] == 0

@@ -276,7 +276,8 @@ q4 = Exercise(
     hints=["R² = 1 − SSE/SST, where SST is the squared error of the *test set's own* mean.",
            "Is the training set's mean the same number as the test set's mean? If not, its squared error is "
            "larger than SST."],
-    note="A model worse than that constant gets an R² below it; the broadcasting pitfall above did.",
+    note="A model worse than that constant gets an R² below it; the broadcasting pitfall above trained the "
+         "model into that very constant (the training mean), so its test R² is about this one.",
 )
 
 

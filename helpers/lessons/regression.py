@@ -66,7 +66,7 @@ def linear_grads(X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, b: torch.Ten
 
 
 def regression_scores(y_true, y_pred) -> dict[str, float]:
-    """MSE and R² (1 − SSE/SST: the share of the variance the model explains)."""
+    """MSE and R² (1 − SSE/SST: how much better than always predicting these targets' mean; below 0 if worse)."""
     y_true = np.asarray(y_true, dtype=float).ravel()
     y_pred = np.asarray(y_pred, dtype=float).ravel()
     if y_true.shape != y_pred.shape:
@@ -77,10 +77,12 @@ def regression_scores(y_true, y_pred) -> dict[str, float]:
 
 
 def train_linear(X: torch.Tensor, y: torch.Tensor, *, lr: float = 0.1, epochs: int = 100,
-                 batch_size: int | None = None, seed: int = 0) -> tuple[nn.Linear, list[float]]:
+                 batch_size: int | None = None, seed: int = 0, drop_last: bool = True) -> tuple[nn.Linear, list[float]]:
     """Fit nn.Linear with plain SGD and MSE; returns the model and the mean loss of each epoch.
 
     Targets are reshaped to (N, 1) to match the outputs; a diverging run stops early with inf.
+    `drop_last` skips each epoch's short last batch, as DataLoader(drop_last=True) does: a batch of a
+    few examples has a far larger curvature than a full one, so the same rate would overshoot on it.
     The model is made on the device that holds X.
     """
     torch.manual_seed(seed)
@@ -92,15 +94,17 @@ def train_linear(X: torch.Tensor, y: torch.Tensor, *, lr: float = 0.1, epochs: i
     losses: list[float] = []
     for _ in range(epochs):
         order = torch.randperm(len(X)).to(X.device)
-        total = 0.0
+        total, seen = 0.0, 0
         for start in range(0, len(X), batch_size):
             idx = order[start:start + batch_size]
+            if drop_last and start and len(idx) < batch_size:
+                break                     # the short remainder sits this epoch out (a first batch never does)
             loss = loss_fn(model(X[idx]), y[idx])
             optimizer.zero_grad()
             loss.backward()               # on the tensor, not on a float
             optimizer.step()
-            total += loss.item() * len(idx)  # .item() only for the log
-        losses.append(total / len(X))
+            total, seen = total + loss.item() * len(idx), seen + len(idx)  # .item() only for the log
+        losses.append(total / seen)
         if not math.isfinite(losses[-1]) or losses[-1] > 1e12:
             losses[-1] = float("inf")
             break

@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 from ..models import quiet_transformers
 from ..palette import colour_map
 from ..readers import Example
+from ..precision import Precision
 from ..train import EVAL_BATCH_SIZE, inference, model_device, sorted_batches
 
 
@@ -93,15 +94,16 @@ MAX_REVIEW_CHARS = 2000  # the review box reads this much; the model sees max_le
 
 
 def predict_sentiment(texts: Sequence[str], model, tokenizer, *, max_length: int = 128,
-                      batch_size: int = EVAL_BATCH_SIZE) -> pd.DataFrame:
+                      batch_size: int = EVAL_BATCH_SIZE, precision: Precision | str | None = None) -> pd.DataFrame:
     """One row per text, in the texts' order: the predicted label, its probability, and p_<label> for
-    every label. Texts run in batches of similar lengths, so little of the work is padding."""
+    every label. Texts run in batches of similar lengths, so little of the work is padding; `precision`
+    ("fp32", "bf16", "fp16"; None: the device's choice) sets the autocast, so a float32 reference can be asked for."""
     device = model_device(model)
     id2label = model.config.id2label
     texts = list(texts)
     rows: dict[int, dict] = {}
     unk = tokenizer.unk_token_id
-    with inference(model):  # eval mode, no autograd, the chosen precision
+    with inference(model, precision):  # eval mode, no autograd, the chosen precision
         for positions in sorted_batches([len(t) for t in texts], batch_size):
             chunk = [texts[i] for i in positions]
             batch = tokenizer(chunk, truncation=True, max_length=max_length, padding=True, return_tensors="pt")
