@@ -41,6 +41,8 @@ PLATFORMS = {
                     "bin/python"),
     "windows-x86_64": ("x86_64-pc-windows-msvc", ["win_amd64"], r"Scripts\python.exe"),
 }
+# uv resolves macOS for 13.0 unless told otherwise; torch 2.13 ships arm64 wheels for macOS 14 and later only.
+MACOS_TARGET = {"MACOSX_DEPLOYMENT_TARGET": "14.0"}
 DEFAULT_PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 # PyPI's Linux torch is the CUDA build; these are its CUDA-only dependencies, which the CPU build does not need.
 CUDA_ONLY = re.compile(r"^(nvidia-|triton|cuda-)", re.I)
@@ -60,11 +62,12 @@ def locked(platform: str, python: str) -> list[str]:
     patch release (soupsieve at 3.11.5), and a laptop may have either.
     """
     lines: dict[str, None] = {}
+    env = dict(os.environ, **MACOS_TARGET) if platform.startswith("macos") else None
     for version in (python, f"{python}.99"):
         out = subprocess.run([uv(), "pip", "compile", "--quiet", "--no-header", "--no-annotate",
                               str(ROOT / "pyproject.toml"), "--extra", "dev", "-c", str(ROOT / "constraints.txt"),
                               "--python-version", version, "--python-platform", PLATFORMS[platform][0]],
-                             capture_output=True, text=True)
+                             capture_output=True, text=True, env=env)
         if out.returncode:
             raise SystemExit(f"cannot resolve the pins for {platform}, Python {version}:\n{out.stderr[-2000:]}")
         lines.update((l.split(";")[0].strip(), None) for l in out.stdout.splitlines()
