@@ -17,6 +17,7 @@ no interpreter of that Python or OS is needed); pip downloads the wheels.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -178,6 +179,8 @@ In cmd instead: `set KIT_CACHE=%ROOM%\\cache\\kit& set HF_HOME=%ROOM%\\cache\\hu
 
 The variables must be set in the terminal that starts JupyterLab, every time (or in the user's environment).
 Lesson 00 prints where the model came from: "from the kit's cache (sha256 checked)" is the bundle's encoder.
+To rehearse on one laptop with exactly these settings: `make run BUNDLE="$ROOM"` (or
+`.venv/bin/python tools/run_lessons.py --bundle "$ROOM"`); it ends with ROOM READY or ROOM NOT READY.
 
 ## Sizes
 
@@ -220,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
         sizes.append(f"| {platform} | {own / 2**20:,.0f} MB | {(own + common) / 2**20:,.0f} MB |")
     sizes.append(f"| all | {folder_size(out / 'wheels') / 2**20:,.0f} MB (wheels) | {folder_size(out) / 2**20:,.0f} MB |")
     hub = any((out / "cache" / "huggingface").iterdir())
+    (out / "bundle.json").write_text(json.dumps({"profile": args.profile or "workshop", "platforms": args.platforms,
+                                                 "pythons": args.pythons}, indent=1) + "\n")
     (out / "README.md").write_text(README.format(
         platforms=", ".join(args.platforms), pythons=", ".join(args.pythons),
         hub_note="" if hub else ": empty here, the Hub was not reachable when it was made; the lessons run on the encoder",

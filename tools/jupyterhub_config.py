@@ -1,0 +1,68 @@
+"""JupyterHub settings that serve the Practicum lessons from one machine (docs/INSTRUCTORS.md, "A room that
+outgrows laptops").
+
+The Littlest JupyterHub: copy this file to /opt/tljh/config/jupyterhub_config.d/practicum.py and run
+`sudo tljh-config reload`; TLJH keeps its own login and spawner. Elsewhere: `jupyterhub -f tools/jupyterhub_config.py`
+(then choose an authenticator and a spawner), or `load_subconfig()` it from your own config, as
+tools/hub_check.py does. Set, in the hub's environment (or edit the defaults below):
+
+  PRACTICUM_KIT            the kit, read-only for learners (a clone of the repository)         /srv/practicum
+  PRACTICUM_CACHE          the shared caches, read-only: kit/ (KIT_CACHE) and huggingface/hub   /srv/practicum-cache
+  PRACTICUM_KERNEL_PYTHON  the kit environment's python, when the single-user servers run in a
+                           different environment (unset: the servers' own python3 kernel, as in
+                           TLJH once the kit is installed into its user environment)
+  PRACTICUM_PROFILE        the lessons' profile (KIT_PROFILE)                                   workshop
+  PRACTICUM_MEM_LIMIT      memory per user; enforced by TLJH's systemd spawner and by container
+                           spawners, not by a plain local process                               3G
+"""
+import json
+import os
+import sys
+from pathlib import Path
+
+c = get_config()  # noqa: F821 - JupyterHub's config loader provides it
+
+KIT = Path(os.environ.get("PRACTICUM_KIT", "/srv/practicum"))
+CACHE = Path(os.environ.get("PRACTICUM_CACHE", "/srv/practicum-cache"))
+KERNEL_PYTHON = os.environ.get("PRACTICUM_KERNEL_PYTHON", "")
+PROFILE = os.environ.get("PRACTICUM_PROFILE", "workshop")
+MEM_LIMIT = os.environ.get("PRACTICUM_MEM_LIMIT", "3G")
+# One lesson's kernel peaked at 1.6-1.7 GB here (workshop profile); 3G leaves room for the server, a second open
+# notebook and the OS's page cache. Threads: one learner must not take every core of a shared machine.
+THREADS = os.environ.get("PRACTICUM_THREADS", "2")
+
+# What every learner's server and kernels run with: the shared caches, read-only and offline; per-user Hugging
+# Face state (datasets builds its Arrow files under HF_HOME, so that part stays in the learner's home); the lessons'
+# profile; a thread cap.
+c.Spawner.environment = {
+    "KIT_CACHE": str(CACHE / "kit"),
+    "HF_HUB_CACHE": str(CACHE / "huggingface" / "hub"),
+    "HF_HUB_OFFLINE": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "KIT_PROFILE": PROFILE,
+    "OMP_NUM_THREADS": THREADS,
+    "MKL_NUM_THREADS": THREADS,
+}
+# Learners land in their own copy of the lessons: tools/hub_user_start.py makes it, as the learner, before the
+# server starts (an existing copy is never touched) and puts it first on PYTHONPATH, so runs/ and saved models
+# are written there and not into the shared kit.
+c.Spawner.default_url = "/lab/tree/practicum/notebooks"
+c.Spawner.cmd = [sys.executable, str(KIT / "tools" / "hub_user_start.py"), str(KIT),
+                 str(Path(sys.executable).with_name("jupyterhub-singleuser"))]
+c.Spawner.mem_limit = MEM_LIMIT
+c.Spawner.start_timeout = 120
+c.Spawner.http_timeout = 60
+
+if KERNEL_PYTHON:
+    # The servers' environment differs from the kit's: register the kit's python AS python3 (the lessons' kernel
+    # name) in a kernels folder first on JUPYTER_PATH, so every lesson opens in the kit's environment.
+    kernels = CACHE.parent / "practicum-kernels"
+    spec = kernels / "kernels" / "python3" / "kernel.json"
+    try:
+        spec.parent.mkdir(parents=True, exist_ok=True)
+        spec.write_text(json.dumps({"argv": [KERNEL_PYTHON, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                                    "display_name": "Python 3 (Practicum)", "language": "python",
+                                    "metadata": {"debugger": True}}, indent=1))
+    except OSError:  # a read-only place: the spec must already be there
+        pass
+    c.Spawner.environment["JUPYTER_PATH"] = str(kernels)
