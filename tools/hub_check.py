@@ -4,7 +4,7 @@
         --lessons 02_ner_fine_tuning 03_sentiment_analysis
 
 It tests the recipe of docs/INSTRUCTORS.md ("A room that outgrows laptops"): tools/jupyterhub_config.py, loaded
-into a test config with the dummy login and the simple local spawner; the kit's environment (this python) as the
+into a test config with one shared password and the simple local spawner; the kit's environment (this python) as the
 kernel; KIT_CACHE shared read-only (a read-only bind mount when run as root, else checked unchanged after). Per
 lesson it records wall time, the kernel's peak memory (its own getrusage) and the server's, into
 build/hub/run/report.json and report.md. The hub's own packages (jupyterhub, jupyterlab) live in --hub-venv.
@@ -24,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 USER = "learner1"
+PASSWORD = "practicum-room"
 MEASURE = """
 import json, os, resource
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
@@ -43,13 +44,13 @@ print("MEASURED " + json.dumps({"kernel_peak_mb": peak, "children_peak_mb": chil
 
 
 def test_config(run: Path, port: int, proxy: str, token: str) -> Path:
-    """The hub config for this check: the kit's settings, then a dummy login, local processes, a service token."""
+    """The hub config for this check: the kit's settings, then one shared password, local processes, a service token."""
     path = run / "jupyterhub_test_config.py"
     path.write_text(f"""
 c = get_config()
 load_subconfig({str(ROOT / 'tools' / 'jupyterhub_config.py')!r})
-c.JupyterHub.authenticator_class = "dummy"
-c.DummyAuthenticator.password = "practicum"
+c.JupyterHub.authenticator_class = "shared-password"  # one password for the room, any user name
+c.SharedPasswordAuthenticator.user_password = {PASSWORD!r}
 c.Authenticator.allow_all = True
 c.JupyterHub.spawner_class = "simple"
 c.SimpleLocalProcessSpawner.home_dir_template = {str(run / 'users' / '{username}')!r}
@@ -61,6 +62,8 @@ c.ConfigurableHTTPProxy.command = [{proxy!r}]
 c.JupyterHub.db_url = {'sqlite:///' + str(run / 'jupyterhub.sqlite')!r}
 c.JupyterHub.cookie_secret_file = {str(run / 'cookie_secret')!r}
 c.JupyterHub.pid_file = {str(run / 'jupyterhub.pid')!r}
+c.Spawner.args = {["--allow-root"] if os.geteuid() == 0 else []!r}  # here every server runs as root; learners never do
+c.JupyterHub.tornado_settings = {{"slow_spawn_timeout": 120}}  # answer the start request once ready
 c.JupyterHub.services = [{{"name": "practicum-check", "api_token": {token!r}}}]
 c.JupyterHub.load_roles = [{{"name": "practicum-check", "services": ["practicum-check"],
                             "scopes": ["admin:users", "admin:servers", "access:servers", "read:users"]}}]
@@ -191,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--proxy", default=str(ROOT / "build" / "hub" / "node_modules" / ".bin" / "configurable-http-proxy"))
     parser.add_argument("--cache", type=Path, default=Path(os.environ.get("KIT_CACHE", "")),
                         help="the KIT_CACHE to share (copied, then mounted read-only)")
-    parser.add_argument("--lessons", nargs="+", default=["02_ner_fine_tuning", "03_sentiment_analysis"])
+    parser.add_argument("--lessons", nargs="*", default=["02_ner_fine_tuning", "03_sentiment_analysis"])
     parser.add_argument("--profile", default="workshop")
     parser.add_argument("--port", type=int, default=18765)
     parser.add_argument("--timeout", type=float, default=600, help="seconds per cell")
@@ -225,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
             except Exception:  # noqa: BLE001 - not listening yet
                 pass
             time.sleep(1)
-        report["login"] = hub.login(USER, "practicum")
+        report["login"] = hub.login(USER, PASSWORD)
         t0 = time.perf_counter()
         hub.start(USER)
         report["server_start_s"] = round(time.perf_counter() - t0, 1)

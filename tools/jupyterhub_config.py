@@ -26,7 +26,7 @@ KIT = Path(os.environ.get("PRACTICUM_KIT", "/srv/practicum"))
 CACHE = Path(os.environ.get("PRACTICUM_CACHE", "/srv/practicum-cache"))
 KERNEL_PYTHON = os.environ.get("PRACTICUM_KERNEL_PYTHON", "")
 PROFILE = os.environ.get("PRACTICUM_PROFILE", "workshop")
-MEM_LIMIT = os.environ.get("PRACTICUM_MEM_LIMIT", "3G")
+MEM_LIMIT = os.environ.get("PRACTICUM_MEM_LIMIT", "4G")
 # One lesson's kernel peaked at 1.6-1.7 GB here (workshop profile); 3G leaves room for the server, a second open
 # notebook and the OS's page cache. Threads: one learner must not take every core of a shared machine.
 THREADS = os.environ.get("PRACTICUM_THREADS", "2")
