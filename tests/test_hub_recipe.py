@@ -10,12 +10,13 @@ from traitlets.config import Config
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def load_config(monkeypatch, **env) -> Config:
-    for name in ("PRACTICUM_KIT", "PRACTICUM_CACHE", "PRACTICUM_KERNEL_PYTHON", "PRACTICUM_PROFILE", "PRACTICUM_MEM_LIMIT"):
+def load_config(monkeypatch, before: Config | None = None, **env) -> Config:
+    for name in ("PRACTICUM_KIT", "PRACTICUM_CACHE", "PRACTICUM_KERNEL_PYTHON", "PRACTICUM_PROFILE", "PRACTICUM_MEM_LIMIT",
+                 "PRACTICUM_SINGLEUSER"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    c = Config()
+    c = before or Config()
     runpy.run_path(str(ROOT / "tools" / "jupyterhub_config.py"), init_globals={"get_config": lambda: c})
     return c
 
@@ -31,16 +32,26 @@ def test_the_config_gives_learners_the_shared_caches_offline_and_the_profile(mon
     assert starter == ROOT / "tools" / "hub_user_start.py" and starter.exists()
     assert c.Spawner.cmd[2] == str(ROOT) and c.Spawner.cmd[3].endswith("jupyterhub-singleuser")
     assert c.Spawner.default_url == "/lab/tree/practicum/notebooks"
-    assert c.Spawner.mem_limit == "3G" and "JUPYTER_PATH" not in env  # the servers' own python3 kernel
+    assert c.Spawner.mem_limit == "4G" and "JUPYTER_PATH" not in env  # the servers' own python3 kernel
 
 
 def test_a_separate_kit_environment_becomes_the_python3_kernel(monkeypatch, tmp_path):
     c = load_config(monkeypatch, PRACTICUM_CACHE=str(tmp_path / "cache"), PRACTICUM_KERNEL_PYTHON="/opt/kit/bin/python",
-                    PRACTICUM_PROFILE="smoke", PRACTICUM_MEM_LIMIT="4G")
+                    PRACTICUM_PROFILE="smoke", PRACTICUM_MEM_LIMIT="6G")
     kernels = Path(c.Spawner.environment["JUPYTER_PATH"])
     spec = json.loads((kernels / "kernels" / "python3" / "kernel.json").read_text())
     assert spec["argv"][:3] == ["/opt/kit/bin/python", "-m", "ipykernel_launcher"]
-    assert c.Spawner.environment["KIT_PROFILE"] == "smoke" and c.Spawner.mem_limit == "4G"
+    assert c.Spawner.environment["KIT_PROFILE"] == "smoke" and c.Spawner.mem_limit == "6G"
+
+
+def test_the_server_program_an_earlier_config_named_is_kept(monkeypatch, tmp_path):
+    before = Config()
+    before.Spawner.cmd = ["/opt/user-env/bin/jupyterhub-singleuser"]  # as TLJH's own config might set it
+    c = load_config(monkeypatch, before, PRACTICUM_CACHE=str(tmp_path))
+    assert c.Spawner.cmd[-1] == "/opt/user-env/bin/jupyterhub-singleuser"
+    monkeypatch.setenv("PRACTICUM_SINGLEUSER", "/srv/env/bin/jupyterhub-singleuser")
+    c = load_config(monkeypatch, PRACTICUM_CACHE=str(tmp_path), PRACTICUM_SINGLEUSER="/srv/env/bin/jupyterhub-singleuser")
+    assert c.Spawner.cmd[-1] == "/srv/env/bin/jupyterhub-singleuser"
 
 
 def test_a_learner_gets_a_copy_of_the_kit_once_without_build_output(tmp_path):

@@ -12,6 +12,8 @@ tools/hub_check.py does. Set, in the hub's environment (or edit the defaults bel
                            different environment (unset: the servers' own python3 kernel, as in
                            TLJH once the kit is installed into its user environment)
   PRACTICUM_PROFILE        the lessons' profile (KIT_PROFILE)                                   workshop
+  PRACTICUM_SINGLEUSER     the learners' server program (default: the one an earlier config names,
+                           else TLJH's, else the one beside the hub's python)
   PRACTICUM_MEM_LIMIT      memory per user; enforced by TLJH's systemd spawner and by container
                            spawners, not by a plain local process                               3G
 """
@@ -30,6 +32,11 @@ MEM_LIMIT = os.environ.get("PRACTICUM_MEM_LIMIT", "4G")
 # One lesson's kernel peaked at 1.6-1.7 GB here (workshop profile); 3G leaves room for the server, a second open
 # notebook and the OS's page cache. Threads: one learner must not take every core of a shared machine.
 THREADS = os.environ.get("PRACTICUM_THREADS", "2")
+# The learners' server program: as set, as an earlier config set it, TLJH's user environment's, or the hub's own.
+_before = c.Spawner.cmd if "cmd" in c.Spawner else None
+SINGLEUSER = (os.environ.get("PRACTICUM_SINGLEUSER") or (_before[0] if _before else "")
+              or next((str(p) for p in [Path("/opt/tljh/user/bin/jupyterhub-singleuser")] if p.exists()), "")
+              or str(Path(sys.executable).with_name("jupyterhub-singleuser")))
 
 # What every learner's server and kernels run with: the shared caches, read-only and offline; per-user Hugging
 # Face state (datasets builds its Arrow files under HF_HOME, so that part stays in the learner's home); the lessons'
@@ -47,8 +54,7 @@ c.Spawner.environment = {
 # server starts (an existing copy is never touched) and puts it first on PYTHONPATH, so runs/ and saved models
 # are written there and not into the shared kit.
 c.Spawner.default_url = "/lab/tree/practicum/notebooks"
-c.Spawner.cmd = [sys.executable, str(KIT / "tools" / "hub_user_start.py"), str(KIT),
-                 str(Path(sys.executable).with_name("jupyterhub-singleuser"))]
+c.Spawner.cmd = [sys.executable, str(KIT / "tools" / "hub_user_start.py"), str(KIT), SINGLEUSER]
 c.Spawner.mem_limit = MEM_LIMIT
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 60
