@@ -60,9 +60,11 @@ def download(platform: str, python: str, dest: Path, torch_pin: str, cpu_index: 
     return note
 
 
-def sizes(folder: Path) -> dict[str, int]:
-    """{wheel file name: bytes}, following the stand-in's link."""
-    return {p.name: p.stat().st_size for p in folder.glob("*.whl")}
+def sizes(folder: Path, python: str) -> dict[str, int]:
+    """{wheel file name: bytes}, following a stand-in's link; a stand-in is keyed per Python, as each Python would
+    have its own wheel of that size."""
+    return {(f"{p.name} (standing in for Python {python})" if p.is_symlink() else p.name): p.stat().st_size
+            for p in folder.glob("*.whl")}
 
 
 def table(measured: dict[str, dict[str, dict[str, int]]]) -> list[str]:
@@ -96,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             note = download(platform, python, folder, torch_pin, cpu_index)
             if note:
                 notes.add(re.sub(r"\s+", " ", note))
-            measured.setdefault(platform, {})[python] = sizes(folder)
+            measured.setdefault(platform, {})[python] = sizes(folder, python)
     rows = table(measured)
     (args.out / "sizes.json").write_text(json.dumps({"wheels": measured, "notes": sorted(notes)}, indent=1) + "\n")
     print("\n".join(rows))
