@@ -32,16 +32,16 @@ def test_the_config_gives_learners_the_shared_caches_offline_and_the_profile(mon
     assert starter == ROOT / "tools" / "hub_user_start.py" and starter.exists()
     assert c.Spawner.cmd[2] == str(ROOT) and c.Spawner.cmd[3].endswith("jupyterhub-singleuser")
     assert c.Spawner.default_url == "/lab/tree/practicum/notebooks"
-    assert c.Spawner.mem_limit == "4G" and "JUPYTER_PATH" not in env  # the servers' own python3 kernel
+    assert c.Spawner.mem_limit == "6G" and "JUPYTER_PATH" not in env  # the servers' own python3 kernel
 
 
 def test_a_separate_kit_environment_becomes_the_python3_kernel(monkeypatch, tmp_path):
     c = load_config(monkeypatch, PRACTICUM_CACHE=str(tmp_path / "cache"), PRACTICUM_KERNEL_PYTHON="/opt/kit/bin/python",
-                    PRACTICUM_PROFILE="smoke", PRACTICUM_MEM_LIMIT="6G")
+                    PRACTICUM_PROFILE="smoke", PRACTICUM_MEM_LIMIT="8G")
     kernels = Path(c.Spawner.environment["JUPYTER_PATH"])
     spec = json.loads((kernels / "kernels" / "python3" / "kernel.json").read_text())
     assert spec["argv"][:3] == ["/opt/kit/bin/python", "-m", "ipykernel_launcher"]
-    assert c.Spawner.environment["KIT_PROFILE"] == "smoke" and c.Spawner.mem_limit == "6G"
+    assert c.Spawner.environment["KIT_PROFILE"] == "smoke" and c.Spawner.mem_limit == "8G"
 
 
 def test_the_server_program_an_earlier_config_named_is_kept(monkeypatch, tmp_path):
