@@ -29,7 +29,7 @@ CACHE = Path(os.environ.get("PRACTICUM_CACHE", "/srv/practicum-cache"))
 KERNEL_PYTHON = os.environ.get("PRACTICUM_KERNEL_PYTHON", "")
 PROFILE = os.environ.get("PRACTICUM_PROFILE", "workshop")
 MEM_LIMIT = os.environ.get("PRACTICUM_MEM_LIMIT", "6G")
-# Lesson 02's kernel peaked at 5.5 GB on DistilBERT's shape and the workshop profile's 2,000 sentences per split,
+# Lesson 02's kernel peaked at 5.5 GB (lesson 03's at 3.9 GB) on DistilBERT's shape and the workshop profile's sizes,
 # 1.6-1.7 GB on the PyPI encoder (docs/INSTRUCTORS.md): 6G is for the workshop profile's own model; a room on the
 # smoke profile or the encoder fits in 3G. Threads: one learner must not take every core of a shared machine.
 THREADS = os.environ.get("PRACTICUM_THREADS", "2")
