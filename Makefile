@@ -63,9 +63,10 @@ unit: venv encoder
 	$(TEST_ENV) $(PY) -m pytest -p no:cacheprovider tests
 
 # Every lesson headless in one profile: executed notebooks, HTML, index and timings in build/run/.
+# BUNDLE=build/bundle rehearses with the laptops' settings: offline, the bundle's caches and its profile.
 run: venv
 	mkdir -p $(BUILD)/jupyter $(BUILD)/ipython $(BUILD)/matplotlib
-	$(JUPYTER_ENV) $(PY) tools/run_lessons.py --profile $(PROFILE)
+	$(JUPYTER_ENV) $(PY) tools/run_lessons.py $(if $(BUNDLE),--bundle $(BUNDLE),--profile $(PROFILE))
 
 # Keep what `make run` measured (date, machine, model) in docs/results.json and write it into README.md and
 # docs/INSTRUCTORS.md (one table per lesson; the lessons link there).

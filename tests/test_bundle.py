@@ -43,16 +43,17 @@ def test_a_linux_bundle_installs_with_no_index_and_runs_a_lesson_offline():
     installed = {p["name"].lower(): p["version"] for p in json.loads(listed)}
     assert installed["torch"].endswith("+cpu") and not [n for n in installed if n.startswith("nvidia")]
 
-    # One lesson, offline, on the bundle's caches: the room is ready only if it ran on the bundle's encoder.
+    # One lesson, offline, with the laptops' settings taken from the bundle (`make run BUNDLE=...`): the room is
+    # ready only if it ran on the bundle's encoder.
+    assert json.loads((out / "bundle.json").read_text())["platforms"] == ["linux-x86_64"]
     state = out / "state"
-    env.update(HF_HUB_OFFLINE="1", KIT_CACHE=str(out / "cache" / "kit"), HF_HOME=str(out / "cache" / "huggingface"),
-               JUPYTER_CONFIG_DIR=str(state / "config"), JUPYTER_DATA_DIR=str(state / "data"),
+    env.update(JUPYTER_CONFIG_DIR=str(state / "config"), JUPYTER_DATA_DIR=str(state / "data"),
                JUPYTER_RUNTIME_DIR=str(state / "runtime"), IPYTHONDIR=str(state / "ipython"),
                MPLCONFIGDIR=str(state / "mpl"), OMP_NUM_THREADS="1")
-    done = subprocess.run([str(venv / "bin" / "python"), "tools/run_lessons.py", "--profile", "smoke", "--out",
-                           str(out / "run"), "notebooks/01_data_processing.ipynb"], env=env, cwd=kit,
+    done = subprocess.run([str(venv / "bin" / "python"), "tools/run_lessons.py", "--bundle", str(out), "--profile",
+                           "smoke", "--out", str(out / "run"), "notebooks/01_data_processing.ipynb"], env=env, cwd=kit,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     (row,) = json.loads((out / "run" / "timings.json").read_text())
     assert row["status"] == "ok" and row["model"] == "all-MiniLM-L6-v2 (from PyPI)", row
-    assert "ROOM READY" in done.stdout
+    assert "ROOM READY" in done.stdout and f"KIT_CACHE={out / 'cache' / 'kit'}" in done.stdout

@@ -17,6 +17,7 @@ no interpreter of that Python or OS is needed); pip downloads the wheels.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -41,6 +42,8 @@ PLATFORMS = {
                     "bin/python"),
     "windows-x86_64": ("x86_64-pc-windows-msvc", ["win_amd64"], r"Scripts\python.exe"),
 }
+# uv resolves macOS for 13.0 unless told otherwise; torch 2.13 ships arm64 wheels for macOS 14 and later only.
+MACOS_TARGET = {"MACOSX_DEPLOYMENT_TARGET": "14.0"}
 DEFAULT_PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 # PyPI's Linux torch is the CUDA build; these are its CUDA-only dependencies, which the CPU build does not need.
 CUDA_ONLY = re.compile(r"^(nvidia-|triton|cuda-)", re.I)
@@ -60,11 +63,12 @@ def locked(platform: str, python: str) -> list[str]:
     patch release (soupsieve at 3.11.5), and a laptop may have either.
     """
     lines: dict[str, None] = {}
+    env = dict(os.environ, **MACOS_TARGET) if platform.startswith("macos") else None
     for version in (python, f"{python}.99"):
         out = subprocess.run([uv(), "pip", "compile", "--quiet", "--no-header", "--no-annotate",
                               str(ROOT / "pyproject.toml"), "--extra", "dev", "-c", str(ROOT / "constraints.txt"),
                               "--python-version", version, "--python-platform", PLATFORMS[platform][0]],
-                             capture_output=True, text=True)
+                             capture_output=True, text=True, env=env)
         if out.returncode:
             raise SystemExit(f"cannot resolve the pins for {platform}, Python {version}:\n{out.stderr[-2000:]}")
         lines.update((l.split(";")[0].strip(), None) for l in out.stdout.splitlines()
@@ -175,6 +179,8 @@ In cmd instead: `set KIT_CACHE=%ROOM%\\cache\\kit& set HF_HOME=%ROOM%\\cache\\hu
 
 The variables must be set in the terminal that starts JupyterLab, every time (or in the user's environment).
 Lesson 00 prints where the model came from: "from the kit's cache (sha256 checked)" is the bundle's encoder.
+To rehearse on one laptop with exactly these settings: `make run BUNDLE="$ROOM"` (or
+`.venv/bin/python tools/run_lessons.py --bundle "$ROOM"`); it ends with ROOM READY or ROOM NOT READY.
 
 ## Sizes
 
@@ -217,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
         sizes.append(f"| {platform} | {own / 2**20:,.0f} MB | {(own + common) / 2**20:,.0f} MB |")
     sizes.append(f"| all | {folder_size(out / 'wheels') / 2**20:,.0f} MB (wheels) | {folder_size(out) / 2**20:,.0f} MB |")
     hub = any((out / "cache" / "huggingface").iterdir())
+    (out / "bundle.json").write_text(json.dumps({"profile": args.profile or "workshop", "platforms": args.platforms,
+                                                 "pythons": args.pythons}, indent=1) + "\n")
     (out / "README.md").write_text(README.format(
         platforms=", ".join(args.platforms), pythons=", ".join(args.pythons),
         hub_note="" if hub else ": empty here, the Hub was not reachable when it was made; the lessons run on the encoder",

@@ -1,8 +1,10 @@
 """Run every lesson headless in one profile and write what an instructor wants to see.
 
     python tools/run_lessons.py --profile workshop        (or: make run PROFILE=workshop)
+    python tools/run_lessons.py --bundle build/bundle     (or: make run BUNDLE=build/bundle)
 
-Writes build/run/<profile>/: the executed notebooks, their HTML, index.html, timings.md and
+--bundle rehearses with the laptops' settings: no Hub (HF_HUB_OFFLINE=1), the bundle's caches as KIT_CACHE and
+HF_HOME, and the profile the bundle was made for. Writes build/run/<profile>/: the executed notebooks, their HTML, index.html, timings.md and
 timings.json (notebook, profile, wall time, peak memory, key metric).
 """
 from __future__ import annotations
@@ -159,15 +161,42 @@ def verdict(rows: list[dict]) -> str:
     return f"ROOM NOT READY: {len(bad)} of {len(rows)} lesson(s) ran on a fallback or failed ({', '.join(bad)})"
 
 
+BUNDLE_RECORD = "bundle.json"  # written by tools/bundle.py: the profile and platforms it was made for
+
+
+def bundle_settings(folder: Path) -> tuple[str, dict[str, str]]:
+    """The bundle's profile and the variables a laptop installed from it runs with (what step 2 of the guide sets)."""
+    folder = folder.expanduser().resolve()
+    kit, hub = folder / "cache" / "kit", folder / "cache" / "huggingface"
+    if not kit.is_dir():
+        raise SystemExit(f"{folder} is not a room bundle: it has no cache/kit folder (`make bundle` writes one)")
+    record = folder / BUNDLE_RECORD
+    profile = json.loads(record.read_text()).get("profile") if record.exists() else None
+    env = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "KIT_CACHE": str(kit), "HF_HOME": str(hub)}
+    return profile or "workshop", env
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", choices=["smoke", "workshop", "full"], required=True)
+    parser.add_argument("--profile", choices=["smoke", "workshop", "full"],
+                        help="required unless --bundle gives it")
+    parser.add_argument("--bundle", type=Path,
+                        help="a room bundle (make bundle): run offline on its caches and in its profile, as a laptop will")
     parser.add_argument("--out", type=Path, help="default: build/run/<profile>")
     parser.add_argument("--allow-errors", action="store_true",
                         help="run every cell even after a failure: for timing a model whose self-checks cannot "
                              "pass, such as random weights in a real model's shape")
     parser.add_argument("notebooks", nargs="*", type=Path)
     args = parser.parse_args(argv)
+    if args.bundle:
+        profile, env = bundle_settings(args.bundle)
+        args.profile = args.profile or profile
+        os.environ.pop("HF_ENDPOINT", None)  # a mirror the instructor uses is not on the laptops
+        os.environ.update(env)
+        print(f"With the laptops' settings from {args.bundle} (profile {args.profile}): "
+              + " ".join(f"{k}={v}" for k, v in env.items()), flush=True)
+    elif not args.profile:
+        parser.error("--profile is required (or --bundle, which names one)")
     os.environ["KIT_PROFILE"] = args.profile
     notebooks = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     out_dir = args.out or ROOT / "build" / "run" / args.profile
