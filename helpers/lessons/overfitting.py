@@ -725,23 +725,33 @@ def freeze_layers(model: torch.nn.Module, n_layers: int, embeddings: bool = True
 
 
 ATTENTION_NAMES = (("query", "value"), ("q_lin", "v_lin"))  # BERT, DistilBERT
+# Every Linear of each layer (attention's query, key, value and output, the two feed-forward layers): BERT
+# calls the last three "dense", a name its pooler shares; DistilBERT has no pooler.
+ALL_LINEAR_NAMES = (("query", "key", "value", "dense"), ("q_lin", "k_lin", "v_lin", "out_lin", "lin1", "lin2"))
+PLACEMENTS = {"query_value": ATTENTION_NAMES, "all_linear": ALL_LINEAR_NAMES}
+NEW_HEAD = ("pre_classifier",)  # DistilBERT's head has a second new layer: it trains in full, as the classifier does
 
 
-def lora_targets(model: torch.nn.Module) -> tuple[str, ...]:
-    """The attention query/value projections, under whichever names this architecture uses."""
+def lora_targets(model: torch.nn.Module, placement: str = "query_value") -> tuple[str, ...]:
+    """The module names LoRA adapts, under whichever names this architecture uses: the attention
+    query/value projections (the LoRA paper's placement), or every Linear of each layer ("all_linear")."""
+    if placement not in PLACEMENTS:
+        raise ValueError(f"placement must be one of {', '.join(PLACEMENTS)}, got {placement!r}")
     names = {name.rsplit(".", 1)[-1] for name, _ in model.named_modules()}
-    for pair in ATTENTION_NAMES:
-        if set(pair) <= names:
-            return pair
+    for group in PLACEMENTS[placement]:
+        if set(group) <= names:
+            return group
     raise ValueError("no query/value projections found; pass targets=... by hand")
 
 
 def add_lora(model: torch.nn.Module, r: int = 8, alpha: int = 16, dropout: float = 0.1,
-             targets: tuple[str, ...] | None = None) -> torch.nn.Module:
+             targets: tuple[str, ...] | str | None = None) -> torch.nn.Module:
     """Wrap a sequence classifier with LoRA: the base is frozen, each target Linear W computes
     W·x + (alpha/r)·B·A·x with trainable A (r×d, random) and B (d×r, zero), and the new classifier
-    head stays trainable. After training, peft's merge_and_unload() folds (alpha/r)·B·A into W."""
-    targets = targets or lora_targets(model)
+    head stays trainable. `targets`: module names, or "query_value" (the default) or "all_linear".
+    After training, peft's merge_and_unload() folds (alpha/r)·B·A into W."""
+    if targets is None or isinstance(targets, str):
+        targets = lora_targets(model, targets or "query_value")
     import warnings
 
     from peft import LoraConfig, TaskType, get_peft_model
@@ -751,8 +761,9 @@ def add_lora(model: torch.nn.Module, r: int = 8, alpha: int = 16, dropout: float
     if missing:
         raise ValueError(f"no module named {missing} in this model; its Linear layers are called "
                          f"{sorted(n for n, m in model.named_modules() if isinstance(m, torch.nn.Linear))[:6]} …")
+    head = [n for n in NEW_HEAD if n in names]  # new and random: a frozen random layer would block the head
     config = LoraConfig(task_type=TaskType.SEQ_CLS, r=r, lora_alpha=alpha, lora_dropout=dropout,
-                        target_modules=list(targets))
+                        target_modules=list(targets), modules_to_save=head or None)
     with warnings.catch_warnings():  # peft 0.21 asks transformers 5 a deprecated question; harmless
         warnings.simplefilter("ignore", FutureWarning)
         return get_peft_model(model, config)
