@@ -639,7 +639,7 @@ def text_arm(make_model, train_ds, *, tokenizer, valid_ds, test_ds, batch_size: 
             "history": history, "settings": settings, "model": model}
 
 
-# --- Token-level text augmentation that keeps the label true ---------------------------------------
+# --- Token-level text augmentation that protects the words that carry the label ---------------------
 
 # Words that carry or flip the sentiment: deleting "not" or "but" can turn a review's label around.
 PROTECTED = frozenset("""not no never nothing nobody none nor n't cannot can't don't didn't doesn't isn't
@@ -651,7 +651,8 @@ MAX_PREVIEW_CHARS = 2000
 def augment_text(text: str, rng: random.Random, *, p_delete: float = 0.1, n_swaps: int = 1,
                  protected: frozenset[str] = PROTECTED) -> str:
     """Delete each word with probability p_delete and swap n_swaps random neighbouring pairs,
-    never touching protected words (negations, contrast words) so the label stays true."""
+    never touching protected words (negations, contrast words), so the label is far less likely
+    to flip (other deleted words can still change it)."""
     words = text.split()
     if len(words) < 2:
         return text
