@@ -191,7 +191,7 @@ def train_mlp(data: CurveData, *, epochs: int = 1000, lr: float = 0.01, weight_d
     Two ways to shrink the weights (never the biases, as ridge leaves the intercept alone):
     `l2` adds (l2/2)·‖w‖² to the loss, so the gradient gains l2·w (what torch.optim.Adam's
     weight_decay=l2 does); `weight_decay` is AdamW's decoupled decay, w ← w − lr·weight_decay·w
-    each step, outside Adam's rescaling. `patience` stops once the validation MSE has not improved
+    each step, before Adam's update and outside its rescaling. `patience` stops once the validation MSE has not improved
     for that many records and keeps the best record's weights (early stopping).
     """
     torch.manual_seed(seed)
@@ -270,6 +270,20 @@ def ensemble_predict(models: list[nn.Module], x: np.ndarray) -> np.ndarray:
     if not models:
         raise ValueError("an ensemble needs at least one model")
     return np.mean([mlp_predict(m, x) for m in models], axis=0)
+
+
+def ensemble_settings(members: list[dict], prediction: str) -> dict:
+    """The settings an ensemble's prediction really used: those its members' runs share (they must
+    differ in their initial weights alone), their init seeds, and how the prediction is made."""
+    if not members:
+        raise ValueError("an ensemble needs at least one member")
+    shared = [{k: v for k, v in m.items() if k != "init_seed"} for m in members]
+    for i, other in enumerate(shared[1:], 1):
+        changed = changed_settings(shared[0], other)
+        if changed:
+            raise ValueError(f"member {i} differs from member 0 in more than its initial weights: {sorted(changed)}")
+    return shared[0] | {"init_seeds": [m.get("init_seed") for m in members], "members": len(members),
+                        "prediction": prediction}
 
 
 CURVE_X = "x (input, no unit)"
