@@ -4,8 +4,8 @@ import torch
 
 from helpers.data import TextClassificationDataset
 from helpers.lessons.overfitting import (FGM, Comparison, add_lora, augment_examples, changed_settings, check_one_knob,
-                                         curve_arm, fit_settings, freeze_layers, make_curve_data, mean_interval,
-                                         text_arm)
+                                         curve_arm, ensemble_settings, fit_settings, freeze_layers, make_curve_data,
+                                         mean_interval, text_arm)
 from helpers.models import load_model
 from helpers.readers import Example
 
@@ -29,6 +29,20 @@ def test_check_one_knob_names_what_else_differs():
     assert changed_settings({"a": 1}, {"a": 1, "b": 2}) == {"b"}
     with pytest.raises(AssertionError, match="no runs"):
         check_one_knob(Comparison("empty", knob="x", setup="text"))
+
+
+def test_ensemble_settings_come_from_the_members_runs():
+    data = make_curve_data(n_train=15, seed=0)
+    members = [curve_arm(data, seed=seed, epochs=3, lr=0.02)[1] for seed in (0, 7)]
+    mean = ensemble_settings(members, "mean of the members")
+    assert mean["init_seeds"] == [0, 7] and mean["members"] == 2 and "init_seed" not in mean
+    assert mean["epochs"] == 3 and mean["train_data"] == members[0]["train_data"]
+    c = Comparison("ensemble vs its best member", knob="prediction", setup="curve")
+    c.add(0, 0.2, 0.1, ensemble_settings(members, "best member on validation"), mean)
+    check_one_knob(c)
+    other = curve_arm(data, seed=3, epochs=4, lr=0.02)[1]   # a member trained longer is not the same recipe
+    with pytest.raises(ValueError, match=r"member 2 .*\['epochs'\]"):
+        ensemble_settings(members + [other], "mean of the members")
 
 
 def test_the_interval_covers_zero_for_noise_and_not_for_a_steady_effect():

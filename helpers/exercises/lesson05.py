@@ -458,7 +458,7 @@ q5 = Exercise(
     objectives=(3,),
     hints=["Turn each text into its protected words: split on spaces, lower-case, strip `.,!?;:`, keep the words "
            "in `PROTECTED`.",
-           "Count them (`collections.Counter`) in both texts; the label survives when every count in the original "
+           "Count them (`collections.Counter`) in both texts; the check passes when every count in the original "
            "is matched or beaten in the augmented text."],
     note="`augment_text` never deletes or moves a protected word, so its copies always pass; the naive deletion "
          "fails often.",

@@ -191,7 +191,7 @@ def train_mlp(data: CurveData, *, epochs: int = 1000, lr: float = 0.01, weight_d
     Two ways to shrink the weights (never the biases, as ridge leaves the intercept alone):
     `l2` adds (l2/2)·‖w‖² to the loss, so the gradient gains l2·w (what torch.optim.Adam's
     weight_decay=l2 does); `weight_decay` is AdamW's decoupled decay, w ← w − lr·weight_decay·w
-    each step, outside Adam's rescaling. `patience` stops once the validation MSE has not improved
+    each step, before Adam's update and outside its rescaling. `patience` stops once the validation MSE has not improved
     for that many records and keeps the best record's weights (early stopping).
     """
     torch.manual_seed(seed)
@@ -270,6 +270,20 @@ def ensemble_predict(models: list[nn.Module], x: np.ndarray) -> np.ndarray:
     if not models:
         raise ValueError("an ensemble needs at least one model")
     return np.mean([mlp_predict(m, x) for m in models], axis=0)
+
+
+def ensemble_settings(members: list[dict], prediction: str) -> dict:
+    """The settings an ensemble's prediction really used: those its members' runs share (they must
+    differ in their initial weights alone), their init seeds, and how the prediction is made."""
+    if not members:
+        raise ValueError("an ensemble needs at least one member")
+    shared = [{k: v for k, v in m.items() if k != "init_seed"} for m in members]
+    for i, other in enumerate(shared[1:], 1):
+        changed = changed_settings(shared[0], other)
+        if changed:
+            raise ValueError(f"member {i} differs from member 0 in more than its initial weights: {sorted(changed)}")
+    return shared[0] | {"init_seeds": [m.get("init_seed") for m in members], "members": len(members),
+                        "prediction": prediction}
 
 
 CURVE_X = "x (input, no unit)"
@@ -639,7 +653,7 @@ def text_arm(make_model, train_ds, *, tokenizer, valid_ds, test_ds, batch_size: 
             "history": history, "settings": settings, "model": model}
 
 
-# --- Token-level text augmentation that keeps the label true ---------------------------------------
+# --- Token-level text augmentation that protects the words that carry the label ---------------------
 
 # Words that carry or flip the sentiment: deleting "not" or "but" can turn a review's label around.
 PROTECTED = frozenset("""not no never nothing nobody none nor n't cannot can't don't didn't doesn't isn't
@@ -651,7 +665,8 @@ MAX_PREVIEW_CHARS = 2000
 def augment_text(text: str, rng: random.Random, *, p_delete: float = 0.1, n_swaps: int = 1,
                  protected: frozenset[str] = PROTECTED) -> str:
     """Delete each word with probability p_delete and swap n_swaps random neighbouring pairs,
-    never touching protected words (negations, contrast words) so the label stays true."""
+    never touching protected words (negations, contrast words), so the label is far less likely
+    to flip (other deleted words can still change it)."""
     words = text.split()
     if len(words) < 2:
         return text
