@@ -44,9 +44,12 @@ lab: venv
 encoder: venv
 	KIT_CACHE=$(TEST_CACHE) $(PY) tools/prefetch.py --encoder-only
 
+# Three workers on two cores: each test runs one thread (OMP_NUM_THREADS=1), and a worker waiting on a
+# notebook kernel, a subprocess or PyPI leaves its core to the third (2-core machine: 5 min 10 s; two workers
+# took 5 min 33 s on slightly less work).
 test: venv encoder
 	mkdir -p $(BUILD)/cache $(BUILD)/jupyter $(BUILD)/ipython $(BUILD)/matplotlib
-	$(TEST_ENV) $(PY) -m pytest -n 2 --dist loadfile -p no:cacheprovider \
+	$(TEST_ENV) $(PY) -m pytest -n 3 --dist loadfile -p no:cacheprovider \
 		tests notebooks --nbval-lax --nbval-current-env --nbval-cell-timeout=600
 
 # Every lesson in JupyterLab in a headless Chromium, as `make lab` opens it (tools/ui_check.py): build/ui/.
