@@ -1,10 +1,13 @@
 """Lesson 04's exercises: the parabola, the BCE gradient, the loop drill (run), the R² of a constant
 (predicted), the learning-rate limit and the slider prediction; right answers pass, each slip is named."""
+import functools
+
 import numpy as np
 import pytest
 import torch
 from sklearn.datasets import load_diabetes, make_regression
 
+from helpers.exercises import lesson04
 from helpers.exercises.lesson04 import (RATES, bce_grad_z, lr_limit, mean_predictor_r2, q1, q2, q3, q4, q5, q6,
                                         quadratic_fit, slider_verdicts, train_by_hand)
 from helpers.lessons.regression import learning_rate_run, standardize
@@ -107,21 +110,8 @@ def test_drill_runs_the_repaired_loop():
 
 
 def _shipped(zero, shape):
-    def loop(X, y, lr, steps):
-        w = torch.zeros(X.shape[1], 1, requires_grad=True)
-        b = torch.zeros(1, requires_grad=True)
-        y = y.reshape(-1, 1) if shape else y
-        for _ in range(steps):
-            loss = ((X @ w + b - y) ** 2).mean()
-            loss.backward()
-            with torch.no_grad():
-                w -= lr * w.grad
-                b -= lr * b.grad
-            if zero:
-                w.grad.zero_()
-                b.grad.zero_()
-        return w.detach(), b.detach()
-    return loop
+    """The drill's shipped loop with the chosen bugs left in (the checker's own copy of it)."""
+    return functools.partial(lesson04._broken, zero=zero, shape=shape)
 
 
 def test_drill_names_each_bug_left_in():
