@@ -2,7 +2,7 @@
 import pytest
 
 from helpers import loading, profiles
-from helpers.profiles import load_settings
+from helpers.profiles import PROFILES, load_settings
 
 
 def own_conll(folder, n_train: int) -> str:
@@ -35,7 +35,7 @@ def test_the_parameters_cell_says_all_with_all_or_0(workshop, value):
 
 
 def test_none_in_the_parameters_cell_keeps_the_profiles_cut(workshop):
-    assert load_settings("ner", resolve=False, subset=None).subset == 2000
+    assert load_settings("ner", resolve=False, subset=None).subset == PROFILES["workshop"]["ner"]["subset"]
 
 
 @pytest.mark.parametrize("raw, message", [("-3", 'at least 1, or "all" for every example, got -3'),
@@ -48,9 +48,10 @@ def test_a_bad_subset_says_how_to_ask_for_everything(workshop, raw, message):
 
 
 def test_kit_subset_all_keeps_every_sentence_of_your_own_data(workshop, tmp_path):
+    n = PROFILES["workshop"]["ner"]["subset"]
     workshop.setenv("KIT_DATA_DIR", own_conll(tmp_path, 2100))
     cut = loading.load_ner_data(load_settings("ner", resolve=False))
-    assert len(cut.train) == 2000 and "train cut from 2100 to 2000" in str(cut)
+    assert len(cut.train) == n and f"train cut from 2100 to {n}" in str(cut)
     workshop.setenv("KIT_SUBSET", "all")
     whole = loading.load_ner_data(load_settings("ner", resolve=False))
     assert (len(whole.train), len(whole.valid), len(whole.test)) == (2100, 30, 30)
