@@ -13,7 +13,8 @@ def test_generated_data_has_the_profiles_counts_and_reads_back(tmp_path):
     assert all(s.tags[0][:2] != "I-" for split in ner.values() for s in split)  # valid IOB2 starts
     assert 13 < stats["ner/train.txt"]["mean length"] < 16  # CoNLL-2003's 14.5 tokens per sentence
     reviews = {split: read_table(path).examples for split, path in find_split_files(tmp_path / "sentiment", "sentiment").items()}
-    assert {split: len(e) for split, e in reviews.items()} == {"train": cut, "valid": cut, "test": 872}
+    reviews_cut = PROFILES["workshop"]["sentiment"]["subset"]
+    assert {split: len(e) for split, e in reviews.items()} == {"train": reviews_cut, "valid": reviews_cut, "test": 872}
     assert {e.label for e in reviews["train"]} == {"negative", "positive"}
     make_workshop_data.write(tmp_path / "again", seed=1)  # the same seed, the same bytes
     assert (tmp_path / "ner" / "train.txt").read_bytes() == (tmp_path / "again" / "ner" / "train.txt").read_bytes()
