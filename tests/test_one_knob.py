@@ -196,4 +196,4 @@ def test_a_guaranteed_row_never_reads_no_clear_effect():
     assert jensen.record()["verdict"] == s["verdict"]
     broken = rows([2.0, -1.5, 3.0], True)
     assert broken.summary()["verdict"].startswith("BUG: below 0 on seed 1: -1.5")
-    assert rows([2.0, -1.5, 3.0], False).summary()["verdict"] == "no clear effect"   # unguaranteed: the interval decides
+    assert rows([2.0, -1.5, 3.0], False).summary()["verdict"] == "no clear effect"   # the interval decides

@@ -268,8 +268,9 @@ def _predict_judge(what: str, why_lower: str, why_not: str):
         predicted = _as_prediction(answer)
         before, after = _final(baseline_history), _final(remedy_history)
         lower = after < before
+        train_before, train_after = (float(h.train_mse.iloc[-1]) for h in (baseline_history, remedy_history))
         measured = (f"validation MSE {before:.4f} without, {after:.4f} with {what} (training MSE "
-                    f"{float(baseline_history.train_mse.iloc[-1]):.4f} without, {float(remedy_history.train_mse.iloc[-1]):.4f} with)")
+                    f"{train_before:.4f} without, {train_after:.4f} with)")
         if predicted != lower:
             raise Wrong(f"not this time: {measured}, so it did {'' if lower else 'not '}lower it. "
                         f"{why_lower if lower else why_not}", "predicted_wrong")
