@@ -188,11 +188,20 @@ def test_a_prediction_is_judged_against_what_the_run_did(exercise):
         assert exercise.verdict(right, base, better).correct
         verdict = exercise.verdict(right, base, worse)
         assert verdict.slips == ("predicted_wrong",) and "0.2000 without, 0.2500 with" in verdict.message
+        assert "training MSE 0.0100 without, 0.0100 with" in verdict.message   # to tell underfitting from noise
     for right in (False, "higher", "not lower", np.bool_(False)):
         assert exercise.verdict(right, base, worse).correct
         assert exercise.verdict(right, base, better).slips == ("predicted_wrong",)
     assert "equal" not in exercise.verdict(False, base, history(0.3, 0.20)).message  # equal is "not lower"
     assert exercise.verdict(False, base, history(0.3, 0.20)).correct
+
+
+def test_l2s_not_lower_feedback_points_at_the_training_mse_not_at_a_cause():
+    """The smoke run (600 epochs, seed 0) ends λ = 1e-2 at training MSE 0.039, below the noise 0.0625: the fit
+    is not too flat, so the feedback must not say it is; it says how to tell, and the notes name the measured λ."""
+    message = q2.verdict(False, history(0.3, 0.106), history(0.3, 0.123)).message
+    assert "too flat for a sine" not in message and "noise level" in message
+    assert "λ = 1e-3" in q2.note and "seed 0 alone" in q2.note and "p = 0.1" in q3.note
 
 
 @pytest.mark.parametrize("exercise", [q2, q3])

@@ -268,7 +268,9 @@ def _predict_judge(what: str, why_lower: str, why_not: str):
         predicted = _as_prediction(answer)
         before, after = _final(baseline_history), _final(remedy_history)
         lower = after < before
-        measured = f"validation MSE {before:.4f} without, {after:.4f} with {what}"
+        train_before, train_after = (float(h.train_mse.iloc[-1]) for h in (baseline_history, remedy_history))
+        measured = (f"validation MSE {before:.4f} without, {after:.4f} with {what} (training MSE "
+                    f"{train_before:.4f} without, {train_after:.4f} with)")
         if predicted != lower:
             raise Wrong(f"not this time: {measured}, so it did {'' if lower else 'not '}lower it. "
                         f"{why_lower if lower else why_not}", "predicted_wrong")
@@ -290,12 +292,16 @@ q2 = Exercise(
         "λ = 1e-2",
         "The stronger penalty still pulled the fit towards smoother curves than the unregularised one, "
         "and that paid off on new points",
-        "Ten times the penalty pushed the fit towards curves too flat for a sine: less variance, but more "
-        "bias. The strength is a knob to tune on validation data, not 'the more the better'"),
+        "The stronger penalty changed the fit, but not into a better one on new points: a penalty's strength "
+        "is a knob to tune on validation data, not 'the more the better'. Its training MSE says which way it "
+        "went wrong: still below the noise level (the dashed line of the plots), the fit follows some of the "
+        "noise and is not too flat; well above it, the penalty flattened the sine"),
     hints=["Think of the slider in section 3: what happens to the degree-12 fit as λ grows past its best value?",
            "λ = 1e-3 helped. Does ten times more penalty keep helping, or start flattening the sine? Either way, "
            "write your guess before running: the run decides."],
-    note="One seed answers for this seed only; section 12's table gives the effect over seeds.",
+    note="One seed answers for this seed only. Section 3's table (and section 12's) gives the effect of λ = 1e-3 "
+         "over seeds; λ = 1e-2 is measured here on seed 0 alone (set `L2 = 1e-2` in section 3's cell to run it "
+         "over seeds).",
 )
 
 q3 = Exercise(
@@ -308,7 +314,8 @@ q3 = Exercise(
     hints=["Dropout 0.1 had the effect shown in the table above. Would three times more noise in training help "
            "a 64-unit network fit 15 points, or hinder it?",
            "There is no rule that settles it in advance: predict, run, and read the two numbers."],
-    note="One seed answers for this seed only; section 4's comparison gives the effect over seeds.",
+    note="One seed answers for this seed only. Section 4's comparison gives the effect of p = 0.1 over seeds; "
+         "p = 0.3 is measured here on seed 0 alone.",
 )
 
 

@@ -416,7 +416,8 @@ def plot_comparisons(comparisons: list):
         for yi, c in zip(y, part):
             s = c.summary()
             floor = -100 if setup == "curve" else -np.inf
-            color = "tab:green" if s["low"] > 0 else "tab:red" if s["high"] < 0 else "tab:gray"
+            color = ("tab:blue" if c.guaranteed else
+                     "tab:green" if s["low"] > 0 else "tab:red" if s["high"] < 0 else "tab:gray")
             ax.barh(yi, max(s["effect"], floor), color=color, alpha=0.35, height=0.6)
             ax.plot([max(s["low"], floor), max(s["high"], floor)], [yi, yi], color=color, lw=2)
             ax.plot(np.maximum(c.effects, floor), np.full(len(c.effects), yi), "o", color="black", ms=3.5)
@@ -437,6 +438,8 @@ def plot_comparisons(comparisons: list):
         ax.title.set_fontsize(10)
     finish(fig, "Bar: mean effect over seeds; line: its 95 % interval; dots: one per seed. Green: the whole "
                 "interval is above zero (helps); red: below (hurts); grey: no clear effect."
+           + (" Blue: guaranteed ≥ 0 on every seed, so its interval gives only the size."
+              if any(c.guaranteed for c in comparisons) else "")
            + (f" Cut at -100 %: {', '.join(clipped)}." if clipped else ""))
     return fig
 
@@ -484,7 +487,8 @@ class Comparison:
     Both arms of a pair share the seed (data, initialisation, batch order); each arm's `settings`
     are the ones it really ran with, and `check_one_knob` fails if they differ in anything but
     `knob` (and what `also_differs` declares, shown in the table). `guaranteed` marks a comparison
-    the remedy cannot lose, whatever the data (the ensemble against its members' mean).
+    the remedy cannot lose, whatever the data (the ensemble against its members' mean); a string names why
+    ("Jensen's inequality"). Its verdict says whether every seed kept the guarantee, not "helps".
     """
 
     remedy: str
@@ -497,7 +501,7 @@ class Comparison:
     settings_with: list = field(default_factory=list)
     also_differs: tuple = ()
     note: str = ""
-    guaranteed: bool = False
+    guaranteed: bool | str = False
     kind: str = ""                  # the remedy's family, for the advice table
 
     def add(self, seed, without: float, with_: float, settings_without: dict, settings_with: dict) -> None:
@@ -520,13 +524,26 @@ class Comparison:
 
     def summary(self) -> dict:
         mean, low, high = mean_interval(self.effects)
-        verdict = ("helps" if low > 0 else "hurts" if high < 0 else "no clear effect") if len(self.seeds) > 1 \
-            else "one seed: no spread"
+        if self.guaranteed:
+            verdict = self.guaranteed_verdict(mean)
+        elif len(self.seeds) > 1:
+            verdict = "helps" if low > 0 else "hurts" if high < 0 else "no clear effect"
+        else:
+            verdict = "one seed: no spread"
         return {"remedy": self.remedy, "knob": self.knob, "setup": self.setup, "seeds": len(self.seeds),
                 "without": float(np.mean(self.without)), "with": float(np.mean(self.with_)),
                 "effect": mean, "low": low, "high": high, "verdict": verdict, "unit": self.unit,
                 "per_seed": [round(float(e), 2) for e in self.effects],
                 "also_differs": ", ".join(self.also_differs) or "nothing", "guaranteed": self.guaranteed}
+
+    def guaranteed_verdict(self, mean: float) -> str:
+        """A guaranteed row has a known sign, so its interval measures only the size; a seed below zero is a bug."""
+        why = f"guaranteed by {self.guaranteed}" if isinstance(self.guaranteed, str) else "guaranteed"
+        broken = [(seed, e) for seed, e in zip(self.seeds, self.effects) if e < -1e-6]
+        if broken:
+            shown = ", ".join(f"seed {seed}: {e:+.3g}" for seed, e in broken)
+            return f"BUG: below 0 on {shown}, which the guarantee ({why}) rules out: check how the arms were built"
+        return f"≥ 0 on every seed ({why}); mean {mean:+.1f}"
 
     def record(self) -> dict:
         """What metrics.json keeps: both arms' per-seed test values and settings, the mean effect, its interval."""
@@ -581,7 +598,7 @@ def comparison_table(comparisons: list[Comparison]) -> pd.DataFrame:
                      "test, with (mean)": number.format(s["with"]),
                      "effect (95 % interval)": f"{s['effect']:+.1f} [{s['low']:+.1f}, {s['high']:+.1f}]",
                      "unit": s["unit"], "per seed": ", ".join(f"{e:+.1f}" for e in s["per_seed"]),
-                     "verdict": s["verdict"] + (" (guaranteed)" if c.guaranteed else "")})
+                     "verdict": s["verdict"]})
     return pd.DataFrame(rows)
 
 
@@ -620,6 +637,9 @@ def fit_settings(model: torch.nn.Module, train_loader, options: dict) -> dict:
     used["trainable"] = (f"{sum(p.numel() for p in model.parameters() if p.requires_grad):,} weights "
                          f"[{hashlib.sha1(' '.join(trainable).encode()).hexdigest()[:8]}]")
     used["base_model"] = getattr(getattr(model, "config", None), "_name_or_path", type(model).__name__)
+    if any("lora_" in n for n, _ in model.named_parameters()):   # adapters bring a regulariser of their own
+        used["lora_dropout"] = max((float(m.p) for n, m in model.named_modules()
+                                    if "lora_dropout" in n.split(".") and isinstance(m, nn.Dropout)), default=0.0)
     dataset = train_loader.dataset
     used["train_examples"] = len(dataset)
     examples = getattr(dataset, "examples", None)

@@ -81,8 +81,9 @@ def train_linear(X: torch.Tensor, y: torch.Tensor, *, lr: float = 0.1, epochs: i
     """Fit nn.Linear with plain SGD and MSE; returns the model and the mean loss of each epoch.
 
     Targets are reshaped to (N, 1) to match the outputs; a diverging run stops early with inf.
-    `drop_last` skips each epoch's short last batch, as DataLoader(drop_last=True) does: a batch of a
-    few examples has a far larger curvature than a full one, so the same rate would overshoot on it.
+    `drop_last` skips each epoch's short last batch, as DataLoader(drop_last=True) does: its gradient averages
+    only a few examples, so every epoch would end with a noisy step towards them (at a large rate, their
+    larger curvature can also make that step overshoot).
     The model is made on the device that holds X.
     """
     torch.manual_seed(seed)
