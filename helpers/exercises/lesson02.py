@@ -353,7 +353,7 @@ LR_SLIPS = {
     "no_warmup": "the rate starts at the peak: during the first `warmup_steps` steps it should rise linearly from 0",
     "no_decay": "after the warmup the rate stays at the peak: it should fall linearly to 0 at `total_steps`",
     "shifted": "your schedule is one step ahead: after `step` scheduler steps the factor is step / warmup_steps, "
-               "so it is 0 before the first update",
+               "so the very first update runs at rate 0",
     "decay_from_zero": "the decay should cover the steps after the warmup: (total - step) / (total - warmup_steps)",
 }
 

@@ -212,11 +212,11 @@ def _read_count(answer) -> int:
 
 def _compare_changed(prediction: int, measured: int) -> str:
     return (f"you predicted {prediction}, int8 changed {measured} answers. Dynamic int8 moves every probability "
-            "a little, so only reviews close to the decision boundary (probability near 0.5) can change sides.")
+            "a little, so mostly reviews close to the decision boundary (probability near 0.5) change sides.")
 
 
 def near_the_boundary(confidence):
-    return int((confidence < 0.55).sum())   # answers the model gave with less than 55 %: the ones int8 can flip
+    return int((confidence < 0.55).sum())   # answers given with under 55 %: the ones int8 most likely flips
 
 
 q5 = Prediction(
