@@ -191,8 +191,8 @@ def make_scaler(precision):
     return grad_scaler(precision)
 
 
-EMULATED_BF16 = "bf16 autocast, emulated (no native bf16 found; not the kit's choice)"
-NATIVE_BF16_NOT_ASKED = "bf16 autocast, native (not used: fp32 was asked for)"
+EMULATED_BF16 = "bf16 autocast, emulated: not the kit's choice"   # no native bf16 found
+NATIVE_BF16_NOT_ASKED = "bf16 autocast, native: fp32 was asked for"
 
 
 def timing_rows(chosen: Precision) -> dict[str, Precision]:
