@@ -94,7 +94,8 @@ def choose_precision(device: torch.device | str | None = None, *, override: str 
                                        "so fp16 with loss scaling")
     if kind == "cpu":
         if cpu_has_native_bf16():
-            return Precision("bf16", kind, "the CPU has native bf16 (AVX512-BF16 or AMX), usually faster than fp32 there")
+            return Precision("bf16", kind, "the CPU has native bf16 (AVX512-BF16 or AMX), far faster than "
+                                             "emulated bf16, though not always faster than fp32 (lesson 00 times both)")
         where = "this CPU" if platform.system() == "Linux" else f"CPUs on {platform.system()}"
         return Precision("fp32", kind, f"{where}: no native bf16 detected, and emulated bf16 is slower than fp32")
     return Precision("fp32", kind, f"{kind}: the kit trains in fp32 there (mixed precision is not tested on it)")

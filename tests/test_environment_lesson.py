@@ -1,5 +1,6 @@
 """Lesson 00's helpers: the config facts and the parameter breakdown read from any model, a timer that
-waits for the device, and a scaler only where fp16 needs one."""
+waits for the device, a scaler only where fp16 needs one (torch 2.2 too), and a mixed-precision row
+to time on every CPU."""
 import warnings
 
 import pytest
@@ -7,8 +8,10 @@ import torch
 from transformers import (BertConfig, BertForSequenceClassification, BertForTokenClassification, DistilBertConfig,
                           DistilBertForTokenClassification)
 
-from helpers.lessons.environment import make_scaler, model_facts, parameter_breakdown, timed
-from helpers.precision import Precision
+import helpers.precision as precision_module
+from helpers.lessons.environment import (EMULATED_BF16, NATIVE_BF16_NOT_ASKED, make_scaler, model_facts,
+                                        parameter_breakdown, timed, timing_rows)
+from helpers.precision import Precision, choose_precision
 
 
 def bert(head=BertForTokenClassification):
@@ -56,3 +59,47 @@ def test_a_scaler_only_for_fp16():
         warnings.simplefilter("ignore")
         scaler = make_scaler(Precision("fp16", "cuda", "test"))
     assert scaler is not None and hasattr(scaler, "scale")
+
+
+def test_the_scaler_works_on_torch_2_2_too(monkeypatch):
+    """torch.amp.GradScaler arrived in torch 2.3; the lesson's scaler falls back to torch.cuda.amp's on 2.2."""
+    monkeypatch.delattr(torch.amp, "GradScaler", raising=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scaler = make_scaler(Precision("fp16", "cuda", "test"))
+    assert isinstance(scaler, torch.cuda.amp.GradScaler)
+
+
+def test_a_cpu_without_native_bf16_also_times_emulated_bf16(monkeypatch):
+    """The kit trains in fp32 there, so the table adds a bf16 row, labelled as emulated and not chosen."""
+    monkeypatch.delenv("KIT_PRECISION", raising=False)
+    monkeypatch.setattr(precision_module, "cpu_flags", lambda: {"avx2", "fma"})
+    chosen = choose_precision("cpu")
+    rows = timing_rows(chosen)
+    assert chosen.name == "fp32" and list(rows) == ["fp32", EMULATED_BF16]
+    assert "emulated" in EMULATED_BF16 and "not the kit's choice" in EMULATED_BF16
+    assert rows[EMULATED_BF16].name == "bf16" and rows[EMULATED_BF16] != chosen
+    with rows[EMULATED_BF16].autocast():   # it really runs in bf16
+        assert torch.nn.Linear(4, 4)(torch.ones(1, 4)).dtype == torch.bfloat16
+
+
+def test_a_cpu_with_native_bf16_times_only_fp32_and_the_choice(monkeypatch):
+    """No extra row (no extra cost) where the kit already chose a 16-bit format."""
+    monkeypatch.delenv("KIT_PRECISION", raising=False)
+    monkeypatch.setattr(precision_module, "cpu_flags", lambda: {"avx512_bf16", "amx_bf16"})
+    chosen = choose_precision("cpu")
+    rows = timing_rows(chosen)
+    assert chosen.name == "bf16" and list(rows) == ["fp32", chosen.label()] and rows[chosen.label()] is chosen
+    monkeypatch.setenv("KIT_PRECISION", "fp32")   # fp32 asked for on such a CPU: its bf16 row is not "emulated"
+    assert list(timing_rows(choose_precision("cpu"))) == ["fp32", NATIVE_BF16_NOT_ASKED]
+
+
+@pytest.mark.parametrize("chosen, names", [
+    (Precision("fp16", "cuda", "a T4"), ["fp32", "fp16"]),
+    (Precision("bf16", "cuda", "an A100"), ["fp32", "bf16"]),
+    (Precision("fp32", "mps", "mps"), ["fp32"]),   # no CPU emulation on another device's model
+])
+def test_gpus_time_fp32_and_their_choice(chosen, names):
+    rows = timing_rows(chosen)
+    assert [p.name for p in rows.values()] == names
+    assert all(p.device_type == chosen.device_type for p in rows.values())

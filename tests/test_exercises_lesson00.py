@@ -93,6 +93,8 @@ def test_settings_right_and_slips(tiny):
     assert (right.task, right.batch_size, right.epochs) == ("sentiment", 4, 5)
     verdict = q1.verdict(right, load_settings)
     assert verdict.correct and "parameters cell" in verdict.message
+    quoted = verdict.message.split("`")[1]   # the arrow the message promises must be what print(answer) shows
+    assert quoted.startswith("<- ") and quoted in str(right), quoted
     cases = {
         ("task",): load_settings("ner", batch_size=4, epochs=5),
         ("swapped",): load_settings("sentiment", batch_size=5, epochs=4),
@@ -177,6 +179,32 @@ def test_the_drill_runs_the_repaired_function(model):
     for slip, answer in cases.items():
         verdict = q5.verdict(answer, model)
         assert verdict.slips == (slip,), (slip, verdict.message)
+
+
+def test_the_drill_hint_states_torchs_real_defaults():
+    """The hint warns that torch's AdamW defaults differ from the old transformers one; they must really be
+    weight_decay 0.01 and eps 1e-8 (the old: 0.0 and 1e-6), and torch's has no correct_bias."""
+    import inspect
+
+    defaults = {name: p.default for name, p in inspect.signature(torch.optim.AdamW.__init__).parameters.items()}
+    hint = q5.hints[-1]
+    assert defaults["weight_decay"] == 0.01 and "weight_decay 0.01 instead of 0.0" in hint
+    assert defaults["eps"] == 1e-8 and "eps 1e-8 instead of 1e-6" in hint
+    assert "correct_bias" not in defaults and "no `correct_bias`" in hint
+    assert "its arguments are the same" not in " ".join(q5.hints)
+
+
+@pytest.mark.skipif(tuple(int(p) for p in torch.__version__.split(".")[:2]) < (2, 4),
+                    reason="fp16 autocast on the CPU needs torch >= 2.4")
+def test_q4_note_fp16_keeps_the_pattern(tiny):
+    """q4's note: under fp16 autocast the logits come out fp16 and the weight gradients stay fp32."""
+    model = load_model(tiny[0], "ner", LABELS)
+    batch = batch_for(model, tiny)
+    with torch.autocast("cpu", dtype=torch.float16):
+        outputs = model(**batch)
+    outputs.loss.backward()
+    assert (outputs.logits.dtype, model.get_input_embeddings().weight.grad.dtype) == (torch.float16, torch.float32)
+    assert "logits in fp16, gradients in fp32" in q4.note
 
 
 def test_a_small_encoder_with_a_big_vocabulary_is_mostly_embedding_table():

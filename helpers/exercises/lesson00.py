@@ -41,7 +41,7 @@ def _judge_settings(answer, load_settings=None) -> str | None:
         slips.append("epochs")
     if problems:
         raise Wrong("; ".join(problems), *slips)
-    return f"print(answer) shows `<- parameters cell` next to the values you set; the rest is the {answer.profile} profile's."
+    return f"print(answer) shows `<- from the parameters cell` next to the values you set; the rest is the {answer.profile} profile's."
 
 
 q1 = Exercise(
@@ -226,8 +226,8 @@ q4 = Exercise(
     hints=["Autocast changes the dtype in which operations *compute*; it does not change the parameters you "
            "created.",
            "A gradient has the dtype of its parameter. Which dtype do `model.parameters()` have?"],
-    note="On an older GPU the kit uses fp16 instead of bf16; the answer is the same, and the loss is scaled so "
-         "that small gradients do not underflow to zero in fp16.",
+    note="On an older GPU the kit uses fp16 instead of bf16; the pattern is the same (logits in fp16, gradients "
+         "in fp32), and the loss is scaled so that small gradients do not underflow to zero in fp16.",
 )
 
 
@@ -271,7 +271,10 @@ q5 = Exercise(
     "q5", "Drill: an old tutorial's optimizer", form=OPTIMIZER, judge=_judge_optimizer, solution=make_optimizer,
     function=True, shown_name="make_optimizer", objectives=(4,), kind="drill",
     hints=["Run the cell: the ImportError names what is missing. The troubleshooting table above has its row.",
-           "PyTorch has the same optimizer: `from torch.optim import AdamW`; its arguments are the same."],
+           "`from torch.optim import AdamW` takes the same `lr` and `weight_decay` keywords. Its defaults differ "
+           "(weight_decay 0.01 instead of 0.0, eps 1e-8 instead of 1e-6, no `correct_bias`), so pass every value "
+           "the old code relied on."],
     note="transformers deprecated its own AdamW in 4.x and removed it (huggingface/transformers#36177); "
-         "torch.optim.AdamW is the one to use.",
+         "torch.optim.AdamW is the one to use. The old one's eps was 1e-6: pass eps=1e-6 to repeat an old run "
+         "exactly, and weight_decay=0.0 where the old code left it out.",
 )

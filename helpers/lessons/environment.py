@@ -10,6 +10,8 @@ from typing import Callable
 import pandas as pd
 import torch
 
+from ..precision import Precision, cpu_has_native_bf16, grad_scaler
+
 
 def _bad_profile():
     from ..profiles import load_settings
@@ -72,7 +74,8 @@ ROWS: list[tuple[str, Callable[[], None], str]] = [
     ("A comma inside an unquoted CSV text", _bad_csv,
      'Quote every text that contains a comma: "I liked it, a lot",positive (pandas\' to_csv does it).'),
     ("Old tutorial code: AdamW from transformers", _old_adamw,
-     "Use torch.optim.AdamW (transformers removed its own copy during 4.x)."),
+     "Use torch.optim.AdamW (transformers removed its own copy during 4.x). Its defaults differ (weight_decay "
+     "0.01 instead of 0.0, eps 1e-8 instead of 1e-6, no correct_bias): pass every value the old code relied on."),
     ("Old tutorial code: .backward() on a float", _backward_on_float,
      "Call .backward() on the loss tensor; use loss.item() only for logging."),
 ]
@@ -183,5 +186,22 @@ def timed(step: Callable[[], object], device: torch.device, repeats: int = 6) ->
 
 
 def make_scaler(precision):
-    """fp16 needs a GradScaler (its smallest numbers underflow); fp32 and bf16 need none."""
-    return torch.amp.GradScaler(precision.device_type) if precision.use_scaler else None
+    """fp16 needs a GradScaler (its smallest numbers underflow); fp32 and bf16 need none. torch 2.2 has no
+    torch.amp.GradScaler, so precision.grad_scaler falls back to torch.cuda.amp's."""
+    return grad_scaler(precision)
+
+
+EMULATED_BF16 = "bf16 autocast, emulated: not the kit's choice"   # no native bf16 found
+NATIVE_BF16_NOT_ASKED = "bf16 autocast, native: fp32 was asked for"
+
+
+def timing_rows(chosen: Precision) -> dict[str, Precision]:
+    """The precisions lesson 00 times, by row name: fp32 and the kit's choice; where that is fp32 on a CPU, bf16
+    autocast too (emulated, or native but overridden), so that a mixed-precision step is timed on every CPU."""
+    rows = {"fp32": Precision("fp32", chosen.device_type, "the baseline")}
+    if chosen.name != "fp32":
+        rows[chosen.label()] = chosen
+    elif chosen.device_type == "cpu":
+        name = NATIVE_BF16_NOT_ASKED if cpu_has_native_bf16() else EMULATED_BF16
+        rows[name] = Precision("bf16", "cpu", "timed for comparison; the kit trains in fp32 here")
+    return rows
