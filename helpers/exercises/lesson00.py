@@ -85,14 +85,15 @@ def _judge_count(answer, model: torch.nn.Module) -> None:
         Slip("frozen_too", sum(p.numel() for p in params),
              "that also counts frozen parameters; keep only those with `p.requires_grad`"),
         Slip("state_dict", sum(v.numel() for v in model.state_dict().values()),
-             "that adds up `model.state_dict()`, which also holds buffers (such as `position_ids`) that are "
-             "never trained; use `model.parameters()`"),
+             "that adds up `model.state_dict()`, which also holds a model's persistent buffers (such as "
+             "BatchNorm's running means) that are never trained; `model.parameters()` is what trains"),
         Slip("encoder_only", encoder, "that counts only the encoder (`model.base_model`); the task head on top "
                                       "(`model.classifier`) is trained too"),
         Slip("head_only", None if encoder is None else truth - encoder,
              "that is the task head alone; the encoder below it is trained too"),
         Slip("no_embeddings", None if embeddings is None else truth - embeddings,
-             "that leaves out the embeddings (token, position and type), which are trained too"),
+             "that leaves out the embeddings (token and position, and type where the model has them), which are "
+             "trained too"),
     ]
     fits(value, [s for s in slips if s.value is not None and s.value != truth])
     for unit, factor in (("millions", 1e6), ("thousands", 1e3)):
@@ -209,7 +210,7 @@ def _judge_dtypes(answer, model, batch) -> str | None:
                                 "logits) in bf16, the cheap format"))
     if grads != real_grads:
         wrong.append(("grads", f"{said}: the weights themselves stay fp32 (the *master weights*), so their "
-                               "gradients are fp32 too; bf16 copies exist only inside the forward pass. An update "
+                               "gradients are fp32 too; bf16 copies exist only during the forward and backward passes. An update "
                                "of 0.001 added to a weight of 1.0 would vanish in bf16, whose numbers near 1 are "
                                "0.0078 apart (fp32's: 0.00000012)"))
     if wrong:
@@ -272,9 +273,10 @@ q5 = Exercise(
     function=True, shown_name="make_optimizer", objectives=(4,), kind="drill",
     hints=["Run the cell: the ImportError names what is missing. The troubleshooting table above has its row.",
            "`from torch.optim import AdamW` takes the same `lr` and `weight_decay` keywords. Its defaults differ "
-           "(weight_decay 0.01 instead of 0.0, eps 1e-8 instead of 1e-6, no `correct_bias`), so pass every value "
+           "(weight_decay 0.01 instead of 0.0, eps 1e-8 instead of 1e-6, no `correct_bias`), so pass the values "
            "the old code relied on."],
     note="transformers deprecated its own AdamW in 4.x and removed it (huggingface/transformers#36177); "
-         "torch.optim.AdamW is the one to use. The old one's eps was 1e-6: pass eps=1e-6 to repeat an old run "
-         "exactly, and weight_decay=0.0 where the old code left it out.",
+         "torch.optim.AdamW is the one to use. The old one's eps was 1e-6: pass eps=1e-6, and weight_decay=0.0 where "
+         "the old code left it out, to come close to an old run. It will not repeat it exactly: the old AdamW added "
+         "eps before the bias correction and applied the decay after the step, torch's before.",
 )

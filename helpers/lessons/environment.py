@@ -75,7 +75,7 @@ ROWS: list[tuple[str, Callable[[], None], str]] = [
      'Quote every text that contains a comma: "I liked it, a lot",positive (pandas\' to_csv does it).'),
     ("Old tutorial code: AdamW from transformers", _old_adamw,
      "Use torch.optim.AdamW (transformers removed its own copy during 4.x). Its defaults differ (weight_decay "
-     "0.01 instead of 0.0, eps 1e-8 instead of 1e-6, no correct_bias): pass every value the old code relied on."),
+     "0.01 instead of 0.0, eps 1e-8 instead of 1e-6, no correct_bias): pass the values the old code relied on; the update still differs a little, so an old run's numbers will not repeat exactly."),
     ("Old tutorial code: .backward() on a float", _backward_on_float,
      "Call .backward() on the loss tensor; use loss.item() only for logging."),
 ]
