@@ -54,7 +54,7 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
     "workshop": {
         # Lesson 02 trains three times (one epoch by hand, then fit and the Trainer). At 2,000 sentences per split and
         # 3 epochs it took about 30 minutes on the DistilBERT shape (2 cores), too long for its slot; 2 epochs left the
-        # offline fallback (MiniLM on the ~550 sample sentences) at test F1 0.16. See docs/INSTRUCTORS.md.
+        # offline fallback (MiniLM on the 500 sample training sentences) at test F1 0.16. See docs/INSTRUCTORS.md.
         "ner": dict(model="distilbert/distilbert-base-cased", dataset="lhoestq/conll2003", epochs=ByModel(3, 8),
                     lr=LR, batch_size=16, max_length=128, subset=700),
         "sentiment": dict(model="distilbert/distilbert-base-uncased", dataset="stanfordnlp/sst2",
