@@ -1,6 +1,7 @@
 """Lesson 00's helpers: the config facts and the parameter breakdown read from any model, a timer that
 waits for the device, a scaler only where fp16 needs one (torch 2.2 too), and a mixed-precision row
 to time on every CPU."""
+import sys
 import warnings
 
 import pytest
@@ -9,7 +10,7 @@ from transformers import (BertConfig, BertForSequenceClassification, BertForToke
                           DistilBertForTokenClassification)
 
 import helpers.precision as precision_module
-from helpers.lessons.environment import (EMULATED_BF16, NATIVE_BF16_NOT_ASKED, make_scaler, model_facts,
+from helpers.lessons.environment import (EMULATED_BF16, NATIVE_BF16_NOT_ASKED, UNCHECKED_BF16, make_scaler, model_facts,
                                         parameter_breakdown, timed, timing_rows)
 from helpers.precision import Precision, choose_precision
 
@@ -72,6 +73,7 @@ def test_the_scaler_works_on_torch_2_2_too(monkeypatch):
 
 def test_a_cpu_without_native_bf16_also_times_emulated_bf16(monkeypatch):
     """The kit trains in fp32 there, so the table adds a bf16 row, labelled as emulated and not chosen."""
+    monkeypatch.setattr(sys, "platform", "linux")   # where the kit reads the CPU flags
     monkeypatch.delenv("KIT_PRECISION", raising=False)
     monkeypatch.setattr(precision_module, "cpu_flags", lambda: {"avx2", "fma"})
     chosen = choose_precision("cpu")
@@ -83,8 +85,18 @@ def test_a_cpu_without_native_bf16_also_times_emulated_bf16(monkeypatch):
         assert torch.nn.Linear(4, 4)(torch.ones(1, 4)).dtype == torch.bfloat16
 
 
+def test_off_linux_the_bf16_row_is_not_called_emulated(monkeypatch):
+    """Windows and macOS have no /proc/cpuinfo: the kit stays in fp32 whatever the chip, so it cannot say emulated."""
+    monkeypatch.delenv("KIT_PRECISION", raising=False)
+    monkeypatch.setattr(precision_module, "cpu_flags", lambda: set())
+    monkeypatch.setattr(sys, "platform", "win32")
+    rows = timing_rows(choose_precision("cpu"))
+    assert list(rows) == ["fp32", UNCHECKED_BF16] and "emulated" not in UNCHECKED_BF16 and "Linux" in UNCHECKED_BF16
+
+
 def test_a_cpu_with_native_bf16_times_only_fp32_and_the_choice(monkeypatch):
     """No extra row (no extra cost) where the kit already chose a 16-bit format."""
+    monkeypatch.setattr(sys, "platform", "linux")   # where the kit reads the CPU flags
     monkeypatch.delenv("KIT_PRECISION", raising=False)
     monkeypatch.setattr(precision_module, "cpu_flags", lambda: {"avx512_bf16", "amx_bf16"})
     chosen = choose_precision("cpu")

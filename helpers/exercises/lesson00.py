@@ -41,7 +41,8 @@ def _judge_settings(answer, load_settings=None) -> str | None:
         slips.append("epochs")
     if problems:
         raise Wrong("; ".join(problems), *slips)
-    return f"print(answer) shows `<- from the parameters cell` next to the values you set; the rest is the {answer.profile} profile's."
+    return (f"print(answer) shows `<- from the parameters cell` next to the values you set (the kit marks any value "
+            f"passed to load_settings that way); the rest is the {answer.profile} profile's.")
 
 
 q1 = Exercise(
@@ -271,7 +272,8 @@ def _judge_optimizer(answer, model) -> str | None:
 q5 = Exercise(
     "q5", "Drill: an old tutorial's optimizer", form=OPTIMIZER, judge=_judge_optimizer, solution=make_optimizer,
     function=True, shown_name="make_optimizer", objectives=(4,), kind="drill",
-    hints=["Run the cell: the ImportError names what is missing. The troubleshooting table above has its row.",
+    hints=["Set `answer = make_optimizer` and run the cell: the check calls it, and the ImportError it reports "
+           "names what is missing. The troubleshooting table above has its row.",
            "`from torch.optim import AdamW` takes the same `lr` and `weight_decay` keywords. Its defaults differ "
            "(weight_decay 0.01 instead of 0.0, eps 1e-8 instead of 1e-6, no `correct_bias`), so pass the values "
            "the old code relied on."],

@@ -3,6 +3,7 @@ do that' (each row triggers the real error, so the table never goes stale)."""
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Callable
@@ -193,6 +194,7 @@ def make_scaler(precision):
 
 EMULATED_BF16 = "bf16 autocast, emulated: not the kit's choice"   # no native bf16 found
 NATIVE_BF16_NOT_ASKED = "bf16 autocast, native: fp32 was asked for"
+UNCHECKED_BF16 = "bf16 autocast: not the kit's choice (it looks for native bf16 on Linux only)"
 
 
 def timing_rows(chosen: Precision) -> dict[str, Precision]:
@@ -202,6 +204,9 @@ def timing_rows(chosen: Precision) -> dict[str, Precision]:
     if chosen.name != "fp32":
         rows[chosen.label()] = chosen
     elif chosen.device_type == "cpu":
-        name = NATIVE_BF16_NOT_ASKED if cpu_has_native_bf16() else EMULATED_BF16
+        if not sys.platform.startswith("linux"):  # no /proc/cpuinfo: native or emulated, the kit cannot tell
+            name = UNCHECKED_BF16
+        else:
+            name = NATIVE_BF16_NOT_ASKED if cpu_has_native_bf16() else EMULATED_BF16
         rows[name] = Precision("bf16", "cpu", "timed for comparison; the kit trains in fp32 here")
     return rows
