@@ -108,7 +108,7 @@ MACRO = f"a number between 0 and 1 (within ±{MACRO_TOL})"
 def always_positive_macro_f1(share_positive):
     precision, recall = share_positive, 1.0          # the positive class: every review called positive
     f1_positive = 2 * precision * recall / (precision + recall)
-    f1_negative = 0.0                                # no review called negative: no true negative found
+    f1_negative = 0.0                                # no review called negative: the negative class's recall, so its F1, is 0
     return (f1_positive + f1_negative) / 2
 
 

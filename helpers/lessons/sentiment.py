@@ -55,7 +55,7 @@ def checkpoint_keys(path) -> set[str] | None:
 
 
 HEAD_ROLES = {
-    "pooler": "dense + tanh on the [CLS] vector (BERT pretrained it for next-sentence prediction)",
+    "pooler": "dense + tanh on the [CLS] vector (trained for next-sentence prediction in the original BERT checkpoints only)",
     "pre_classifier": "dense + ReLU on the [CLS] vector (DistilBERT's; not in its pretrained checkpoint)",
     "dropout": "dropout (training only)",
     "classifier": "the new linear layer: one output per label",
