@@ -298,7 +298,8 @@ q2 = Exercise(
         "noise and is not too flat; well above it, the penalty flattened the sine"),
     hints=["On the ridge slider of section 3 (a polynomial, not this MLP, but the same idea), too much penalty "
            "flattens the fit: past its best value a larger λ raises the validation error.",
-           "On seed 0, λ = 1e-3 in the loss lowered the test MSE; over seeds its effect was not clear. Does ten "
+           "In the kit's recorded runs, λ = 1e-3 in the loss lowered the test MSE on seed 0 but had no clear "
+           "effect over seeds. Does ten "
            "times more penalty keep helping this MLP, or start flattening the sine? Write your guess before "
            "running: the run decides."],
     note="One seed answers for this seed only. Section 3's table (and section 12's) gives the effect of λ = 1e-3 "
