@@ -192,7 +192,7 @@ def make_scaler(precision):
     return grad_scaler(precision)
 
 
-EMULATED_BF16 = "bf16 autocast, emulated: not the kit's choice"   # no native bf16 found
+EMULATED_BF16 = "bf16 autocast, no native bf16 found (so emulated, on x86): not the kit's choice"
 NATIVE_BF16_NOT_ASKED = "bf16 autocast, native: fp32 was asked for"
 UNCHECKED_BF16 = "bf16 autocast: not the kit's choice (it looks for native bf16 on Linux only)"
 
