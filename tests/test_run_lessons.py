@@ -1,6 +1,7 @@
 """`make run`'s engine on two throwaway notebooks: one that works, one that fails."""
 import importlib.util
 import json
+import time
 from pathlib import Path
 
 import nbformat
@@ -32,6 +33,16 @@ def test_run_writes_executed_notebooks_html_index_and_timings(tmp_path):
     assert "profile smoke" in executed.cells[0].outputs[0]["text"]
     assert (out / "90_ok.html").exists() and "90_ok.html" in (out / "index.html").read_text()
     assert "| 90_ok.ipynb | smoke |" in (out / "timings.md").read_text()
+
+
+def test_a_cell_that_never_finishes_stops_the_lesson_instead_of_the_rehearsal(tmp_path):
+    stuck = notebook(tmp_path / "92_stuck.ipynb", "import time\ntime.sleep(60)")
+    out = tmp_path / "out"
+    start = time.perf_counter()
+    code = run_lessons.main(["--profile", "smoke", "--out", str(out), "--cell-timeout", "3", str(stuck)])
+    assert code == 1 and time.perf_counter() - start < 50
+    row = json.loads((out / "timings.json").read_text())[0]
+    assert row["status"].startswith("failed") and "timed out" in row["status"].lower()
 
 
 def test_key_metric_reads_the_lesson_run_file(tmp_path, monkeypatch):

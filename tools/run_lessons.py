@@ -13,6 +13,7 @@ import argparse
 import html
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -61,8 +62,12 @@ def key_metric(lesson: str, since: float) -> str:
 EXECUTE = """
 import sys, papermill
 papermill.execute_notebook(sys.argv[1], sys.argv[2], cwd=sys.argv[3], kernel_name="python3",
-                           progress_bar=False, log_output=False, allow_errors=sys.argv[4] == "1")
+                           progress_bar=False, log_output=False, allow_errors=sys.argv[4] == "1",
+                           execution_timeout=int(sys.argv[5]))
 """
+# A cell that neither finishes nor fails (a lost kernel message has been seen once) must not hang a rehearsal:
+# stop it after this long. The longest cell of the full profile on a T4 (lesson 02's training) is well under it.
+CELL_TIMEOUT = 3600
 
 
 def failed_cells(executed: Path) -> int:
@@ -72,7 +77,16 @@ def failed_cells(executed: Path) -> int:
     return sum(any(o.get("output_type") == "error" for o in c.get("outputs", [])) for c in nb.cells)
 
 
-def run_one(path: Path, out_dir: Path, profile: str, allow_errors: bool = False) -> dict:
+def _last_error(lines: list[str]) -> str:
+    """The last `SomeError: message` line of a child's stderr (a timeout's message ends in a preview of the
+    cell, so the last line alone can be a rule of dashes); else its last non-empty line."""
+    errors = [l.strip() for l in lines if re.match(r"\s*[\w.]*(Error|Exception|Interrupt)\b.*:", l)]
+    last = errors[-1] if errors else next((l.strip() for l in reversed(lines) if l.strip()), "failed")
+    return last[:200]
+
+
+def run_one(path: Path, out_dir: Path, profile: str, allow_errors: bool = False,
+            cell_timeout: int = CELL_TIMEOUT) -> dict:
     """Execute one lesson in a child process, so its wall time and peak memory are its own."""
     import nbformat
     from nbconvert import HTMLExporter
@@ -80,7 +94,7 @@ def run_one(path: Path, out_dir: Path, profile: str, allow_errors: bool = False)
     executed = out_dir / path.name
     wall_start, start = time.time(), time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", EXECUTE, str(path), str(executed), str(path.parent),
-                             "1" if allow_errors else "0"],
+                             "1" if allow_errors else "0", str(cell_timeout)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "MPLBACKEND": INLINE_BACKEND})
     stderr_tail: list[str] = []
@@ -89,8 +103,7 @@ def run_one(path: Path, out_dir: Path, profile: str, allow_errors: bool = False)
     _, status, usage = os.wait4(proc.pid, 0)  # rusage covers the kernel too (a waited-for descendant)
     reader.join()
     seconds = time.perf_counter() - start
-    error = "" if os.waitstatus_to_exitcode(status) == 0 else (
-        next((l.strip() for l in reversed(stderr_tail) if l.strip()), "failed")[:200])
+    error = "" if os.waitstatus_to_exitcode(status) == 0 else _last_error(stderr_tail)
     if executed.exists():
         body, _ = HTMLExporter().from_notebook_node(nbformat.read(executed, as_version=4))
         (out_dir / f"{path.stem}.html").write_text(body, encoding="utf-8")
@@ -186,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--allow-errors", action="store_true",
                         help="run every cell even after a failure: for timing a model whose self-checks cannot "
                              "pass, such as random weights in a real model's shape")
+    parser.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT,
+                        help=f"stop a lesson whose cell runs longer than this many seconds (default {CELL_TIMEOUT})")
     parser.add_argument("notebooks", nargs="*", type=Path)
     args = parser.parse_args(argv)
     if args.bundle:
@@ -204,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for path in notebooks:
         print(f"running {path.name} ({args.profile}) ...", flush=True)
-        rows.append(run_one(path.resolve(), out_dir, args.profile, args.allow_errors))
+        rows.append(run_one(path.resolve(), out_dir, args.profile, args.allow_errors, args.cell_timeout))
         r = rows[-1]
         print(f"  {r['status']} in {r['seconds']:.0f} s, {r['key_metric']}; model {r['model']} ({r['model_from']}), "
               f"data {r['data']}\n  room: {room(r)}", flush=True)
