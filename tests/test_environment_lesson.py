@@ -71,12 +71,17 @@ def test_the_scaler_works_on_torch_2_2_too(monkeypatch):
     assert isinstance(scaler, torch.cuda.amp.GradScaler)
 
 
+def cpu_choice(monkeypatch, flags: set[str], platform: str = "linux"):
+    """The kit's precision on a simulated CPU with these flags, on this platform (Linux: where it reads them)."""
+    monkeypatch.setattr(sys, "platform", platform)
+    monkeypatch.delenv("KIT_PRECISION", raising=False)
+    monkeypatch.setattr(precision_module, "cpu_flags", lambda: flags)
+    return choose_precision("cpu")
+
+
 def test_a_cpu_without_native_bf16_also_times_emulated_bf16(monkeypatch):
     """The kit trains in fp32 there, so the table adds a bf16 row, labelled as emulated and not chosen."""
-    monkeypatch.setattr(sys, "platform", "linux")   # where the kit reads the CPU flags
-    monkeypatch.delenv("KIT_PRECISION", raising=False)
-    monkeypatch.setattr(precision_module, "cpu_flags", lambda: {"avx2", "fma"})
-    chosen = choose_precision("cpu")
+    chosen = cpu_choice(monkeypatch, {"avx2", "fma"})
     rows = timing_rows(chosen)
     assert chosen.name == "fp32" and list(rows) == ["fp32", EMULATED_BF16]
     assert "emulated" in EMULATED_BF16 and "not the kit's choice" in EMULATED_BF16
@@ -87,19 +92,13 @@ def test_a_cpu_without_native_bf16_also_times_emulated_bf16(monkeypatch):
 
 def test_off_linux_the_bf16_row_is_not_called_emulated(monkeypatch):
     """Windows and macOS have no /proc/cpuinfo: the kit stays in fp32 whatever the chip, so it cannot say emulated."""
-    monkeypatch.delenv("KIT_PRECISION", raising=False)
-    monkeypatch.setattr(precision_module, "cpu_flags", lambda: set())
-    monkeypatch.setattr(sys, "platform", "win32")
-    rows = timing_rows(choose_precision("cpu"))
+    rows = timing_rows(cpu_choice(monkeypatch, set(), platform="win32"))
     assert list(rows) == ["fp32", UNCHECKED_BF16] and "emulated" not in UNCHECKED_BF16 and "Linux" in UNCHECKED_BF16
 
 
 def test_a_cpu_with_native_bf16_times_only_fp32_and_the_choice(monkeypatch):
     """No extra row (no extra cost) where the kit already chose a 16-bit format."""
-    monkeypatch.setattr(sys, "platform", "linux")   # where the kit reads the CPU flags
-    monkeypatch.delenv("KIT_PRECISION", raising=False)
-    monkeypatch.setattr(precision_module, "cpu_flags", lambda: {"avx512_bf16", "amx_bf16"})
-    chosen = choose_precision("cpu")
+    chosen = cpu_choice(monkeypatch, {"avx512_bf16", "amx_bf16"})
     rows = timing_rows(chosen)
     assert chosen.name == "bf16" and list(rows) == ["fp32", chosen.label()] and rows[chosen.label()] is chosen
     monkeypatch.setenv("KIT_PRECISION", "fp32")   # fp32 asked for on such a CPU: its bf16 row is not "emulated"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -30,7 +31,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "choose")
     args = parser.parse_args(argv)
 
-    import os
     os.environ["KIT_PROFILE"] = args.profile
     from helpers import (TextClassificationDataset, load_model, load_sentiment_data, load_settings, load_tokenizer,
                          resolve_model)
