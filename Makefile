@@ -82,12 +82,12 @@ bench: venv
 	$(PY) tools/bench.py --out $(BUILD)/bench
 
 # The same on the pretrained encoder from PyPI, over three seeds: naive loop, fit in fp32 and in the chosen
-# precision, the Trainer by default and in the same precision (build/bench-encoder/bench.md). BENCH_ARGS
+# precision, the Trainer by default, in the same precision and validating as fit does (build/bench-encoder/bench.md). BENCH_ARGS
 # adds flags (e.g. --train-size 300 --epochs 2 for a shorter run).
 BENCH_ARGS ?=
 bench-encoder: venv encoder
 	HF_HUB_OFFLINE=1 KIT_CACHE=$(TEST_CACHE) $(PY) tools/bench.py --model sentence-transformers/all-MiniLM-L6-v2 \
-		--lr 1e-4 --seeds 1 2 3 --methods naive fit-fp32 fit fit-grouped trainer trainer-precision --out $(BUILD)/bench-encoder $(BENCH_ARGS)
+		--lr 1e-4 --seeds 1 2 3 --methods naive fit-fp32 fit fit-grouped trainer trainer-precision trainer-validating --out $(BUILD)/bench-encoder $(BENCH_ARGS)
 
 # Do bf16 and length grouping keep the scores? fp32, bf16 and bf16 grouped with fit over 3 seeds, on the sample and
 # every file in tests/data/shapes (build/precision-check/check.md).

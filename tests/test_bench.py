@@ -26,3 +26,41 @@ def test_the_targets_are_fit_against_each_trainer_row():
     lines = bench.targets(rows)
     assert lines == ["- fit / the Trainer in its defaults: 2.00× the speed, F1 +0.010",
                      "- fit / the Trainer in the same precision: 1.20× the speed, F1 -0.010"]
+
+
+def test_trainer_validating_is_the_same_precision_trainer_that_also_validates_every_epoch(tmp_path):
+    """The like-for-like row: the Trainer evaluating after every epoch (batch 64, as fit's loader), in the
+    precision fit trains in; plain trainer-precision does not validate, and neither writes checkpoints."""
+    from helpers.precision import choose_precision
+
+    args = argparse.Namespace(epochs=2, batch_size=16, lr=1e-4, seed=1)
+    plain = bench._trainer_args(args, tmp_path, same_precision=True)
+    validating = bench._trainer_args(args, tmp_path, same_precision=True, validating=True)
+    assert plain.eval_strategy == "no" and validating.eval_strategy == "epoch"
+    assert validating.per_device_eval_batch_size == 64
+    assert validating.save_strategy == plain.save_strategy == "no"
+    assert validating.bf16 == plain.bf16 == (choose_precision().name == "bf16")
+
+
+def test_run_method_gives_only_trainer_validating_the_validation_split(monkeypatch):
+    calls = {}
+    valid = argparse.Namespace(score=lambda outputs: {"f1": 0.5})
+    choice = argparse.Namespace(source="pip", requested="m")
+    monkeypatch.setattr(bench, "_setup", lambda args: (choice, None, {}, [1, 2], valid, None))
+    monkeypatch.setattr(bench, "_trainer", lambda *a, **kw: calls.setdefault("kw", []).append(kw))
+    import helpers.data
+    import helpers.train
+    monkeypatch.setattr(helpers.train, "evaluate", lambda *args, **kwargs: (0.0, []))
+    monkeypatch.setattr(helpers.data, "make_loader", lambda *args, **kwargs: None)
+    for method in ("trainer", "trainer-precision", "trainer-validating"):
+        bench.run_method(method, argparse.Namespace(seed=1, epochs=1, out="unused"))
+    (default, precision, validating) = calls["kw"]
+    assert default["valid_ds"] is None and precision["valid_ds"] is None and validating["valid_ds"] is valid
+    assert not default["same_precision"] and precision["same_precision"] and validating["same_precision"]
+
+
+def test_the_targets_include_the_validating_trainer_when_it_ran():
+    rows = [{"method": m, "sentences_per_s": v, "f1": f} for m, v, f in
+            [("fit", 60, 0.58), ("trainer-precision", 60, 0.58), ("trainer-validating", 50, 0.57)]]
+    assert bench.targets(rows)[-1] == ("- fit / the Trainer in the same precision, validating every epoch as fit does: "
+                                       "1.20× the speed, F1 +0.010")

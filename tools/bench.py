@@ -11,7 +11,8 @@
 fit validates after every epoch (inside its time); the Trainer does not. All F1s are scored in fp32.
 Variants that change one thing, for finding where two F1s part (--methods): fit-grouped batches similar
 lengths together (fit with helpers.data's pools of random size, in the chosen precision), trainer-grouped
-uses the Trainer's own length grouping (see the README for what each costs),
+uses the Trainer's own length grouping (see the README for what each costs), trainer-validating is
+trainer-precision that also computes the validation loss after every epoch, as fit does (eval batch 64),
 fit-last keeps the last epoch (fit restores the best by validation loss), fit-f1 restores the best by F1.
 Each (method, seed) runs in its own process, so peak memory is its own. Writes bench.json and bench.md
 with the mean and the spread (sample standard deviation) over the seeds.
@@ -34,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 from helpers.models import TINY  # noqa: E402 - after the path is set
 
 METHODS = ("naive", "fit-fp32", "fit", "trainer", "trainer-precision")
-VARIANTS = ("fit-grouped", "trainer-grouped", "fit-last", "fit-f1")
+VARIANTS = ("fit-grouped", "trainer-grouped", "trainer-validating", "fit-last", "fit-f1")
 
 
 def _sync() -> None:
@@ -95,23 +96,32 @@ def _fit(model, tok, train_ds, valid_ds, args, method: str) -> None:
         precision="fp32" if method == "fit-fp32" else None)
 
 
-def _trainer(model, tok, train_ds, args, out: Path, grouped: bool = False, same_precision: bool = False) -> None:
-    from transformers import DataCollatorForTokenClassification, Trainer, TrainingArguments
+def _trainer_args(args, out: Path, grouped: bool = False, same_precision: bool = False, validating: bool = False):
+    """The Trainer's settings for a bench row: fit's hyper-parameters; no checkpoints, no logging."""
+    from transformers import TrainingArguments
 
-    from helpers.models import quiet_transformers
     from helpers.precision import choose_precision, trainer_precision_args
 
     precision = trainer_precision_args(choose_precision()) if same_precision else \
         {"use_cpu": not torch.cuda.is_available()}
+    return TrainingArguments(output_dir=str(out / "trainer"), num_train_epochs=args.epochs,
+                             per_device_train_batch_size=args.batch_size, learning_rate=args.lr,
+                             weight_decay=0.01, warmup_steps=0.1, max_grad_norm=1.0, seed=args.seed,
+                             eval_strategy="epoch" if validating else "no", per_device_eval_batch_size=64,
+                             save_strategy="no", logging_strategy="no",
+                             train_sampling_strategy="group_by_length" if grouped else "random",
+                             report_to=[], disable_tqdm=True, **precision)
 
-    targs = TrainingArguments(output_dir=str(out / "trainer"), num_train_epochs=args.epochs,
-                              per_device_train_batch_size=args.batch_size, learning_rate=args.lr,
-                              weight_decay=0.01, warmup_steps=0.1, max_grad_norm=1.0, seed=args.seed,
-                              eval_strategy="no", save_strategy="no", logging_strategy="no",
-                              train_sampling_strategy="group_by_length" if grouped else "random",
-                              report_to=[], disable_tqdm=True, **precision)
+
+def _trainer(model, tok, train_ds, args, out: Path, grouped: bool = False, same_precision: bool = False,
+             valid_ds=None) -> None:
+    from transformers import DataCollatorForTokenClassification, Trainer
+
+    from helpers.models import quiet_transformers
+
+    targs = _trainer_args(args, out, grouped, same_precision, validating=valid_ds is not None)
     with quiet_transformers():
-        Trainer(model=model, args=targs, train_dataset=train_ds, processing_class=tok,
+        Trainer(model=model, args=targs, train_dataset=train_ds, eval_dataset=valid_ds, processing_class=tok,
                 data_collator=DataCollatorForTokenClassification(tok)).train()
 
 
@@ -131,7 +141,8 @@ def run_method(method: str, args) -> dict:
         _fit(model, tok, train_ds, valid_ds, args, method)
     else:
         _trainer(model, tok, train_ds, args, Path(args.out), grouped=method == "trainer-grouped",
-                 same_precision=method == "trainer-precision")
+                 same_precision=method in ("trainer-precision", "trainer-validating"),
+                 valid_ds=valid_ds if method == "trainer-validating" else None)
     _sync()
     seconds = time.perf_counter() - start
     # on the device it was trained on, in fp32 for every method: the scores compare the weights only
@@ -235,6 +246,7 @@ def targets(summary: list[dict]) -> list[str]:
     fit = by["fit"]
     out = []
     for other, label in [("trainer", "the Trainer in its defaults"), ("trainer-precision", "the Trainer in the same precision"),
+                         ("trainer-validating", "the Trainer in the same precision, validating every epoch as fit does"),
                          ("naive", "the naive loop"), ("fit-fp32", "fit in fp32")]:
         if other in by:
             r = by[other]
