@@ -1,7 +1,7 @@
 """One place decides the number format training runs in, from what the hardware really does natively.
 
 fp32 everywhere is correct but slow; bf16 autocast is faster where the chip has bf16 arithmetic (on the
-kit's 2-core AMX CPU, 1.3x for MiniLM and 1.9x for DistilBERT's size over whole epochs), and fp16 needs loss scaling (a GradScaler) because its range is small. Features are
+kit's 2-core AMX CPU, 1.4x for MiniLM and 1.9x for DistilBERT's size over whole epochs), and fp16 needs loss scaling (a GradScaler) because its range is small. Features are
 detected, never inferred from a tensor that can be created (a T4 "supports" bf16 only by emulation).
 """
 from __future__ import annotations

@@ -42,18 +42,20 @@ def test_trainer_validating_is_the_same_precision_trainer_that_also_validates_ev
     assert validating.bf16 == plain.bf16 == (choose_precision().name == "bf16")
 
 
-def test_run_method_gives_only_trainer_validating_the_validation_split(monkeypatch):
+def test_run_method_gives_only_trainer_validating_the_validation_split_and_scores_on_test(monkeypatch):
     calls = {}
     valid = argparse.Namespace(score=lambda outputs: {"f1": 0.5})
+    test = argparse.Namespace(score=lambda outputs: {"f1": 0.25})  # the split that chose nothing
     choice = argparse.Namespace(source="pip", requested="m")
-    monkeypatch.setattr(bench, "_setup", lambda args: (choice, None, {}, [1, 2], valid, None))
+    monkeypatch.setattr(bench, "_setup", lambda args: (choice, None, {}, [1, 2], valid, test, None))
     monkeypatch.setattr(bench, "_trainer", lambda *a, **kw: calls.setdefault("kw", []).append(kw))
     import helpers.data
     import helpers.train
     monkeypatch.setattr(helpers.train, "evaluate", lambda *args, **kwargs: (0.0, []))
     monkeypatch.setattr(helpers.data, "make_loader", lambda *args, **kwargs: None)
-    for method in ("trainer", "trainer-precision", "trainer-validating"):
-        bench.run_method(method, argparse.Namespace(seed=1, epochs=1, out="unused"))
+    rows = [bench.run_method(method, argparse.Namespace(seed=1, epochs=1, out="unused"))
+            for method in ("trainer", "trainer-precision", "trainer-validating")]
+    assert [row["f1"] for row in rows] == [0.25] * 3
     (default, precision, validating) = calls["kw"]
     assert default["valid_ds"] is None and precision["valid_ds"] is None and validating["valid_ds"] is valid
     assert not default["same_precision"] and precision["same_precision"] and validating["same_precision"]

@@ -75,7 +75,7 @@ def test_bench_stops_its_clock_only_after_the_gpu_is_done(fake_cuda, monkeypatch
     model = torch.nn.Linear(1, 1)
     valid = SimpleNamespace(score=lambda outputs: {"f1": 0.5})
     choice = SimpleNamespace(source="pip", requested="m")
-    monkeypatch.setattr(bench, "_setup", lambda args: (choice, None, {}, [1, 2], valid, model))
+    monkeypatch.setattr(bench, "_setup", lambda args: (choice, None, {}, [1, 2], valid, valid, model))
     monkeypatch.setattr(bench, "_fit", lambda *args: fake_cuda.append("train"))
     monkeypatch.setattr(helpers.train, "evaluate", lambda *args, **kwargs: (0.0, []))
     monkeypatch.setattr(helpers.data, "make_loader", lambda *args, **kwargs: None)

@@ -8,7 +8,8 @@
 3. fit: the same in the precision the kit chooses (helpers.precision: bf16 where the chip has it), as the lessons run it;
 4. trainer: 🤗 Trainer with the same model, data and hyper-parameters, in its default precision (fp32);
 5. trainer-precision: the Trainer given the same precision as fit (trainer_precision_args: bf16=True, ...).
-fit validates after every epoch (inside its time); the Trainer does not. All F1s are scored in fp32.
+fit validates after every epoch (inside its time) and keeps its best epoch by validation loss; the Trainer
+and the naive loop keep their last. All F1s are scored in fp32 on the test split, which chose nothing.
 Variants that change one thing, for finding where two F1s part (--methods): fit-grouped batches similar
 lengths together (fit with helpers.data's pools of random size, in the chosen precision), trainer-grouped
 uses the Trainer's own length grouping (see the README for what each costs), trainer-validating is
@@ -52,13 +53,15 @@ def _setup(args):
 
     train = subsample(read_conll(REPO_ROOT / "data/ner/train.txt", verbose=False), args.train_size, seed=0)
     valid = read_conll(REPO_ROOT / "data/ner/valid.txt", verbose=False)
+    test = read_conll(REPO_ROOT / "data/ner/test.txt", verbose=False)
     choice = resolve_model(args.model)
     tok = load_tokenizer(choice)
     label2id, _ = build_label_maps([s.tags for s in train])
     train_ds = NERDataset(train, tok, label2id, max_length=128)
     valid_ds = NERDataset(valid, tok, label2id, max_length=128)
+    test_ds = NERDataset(test, tok, label2id, max_length=128, warn=False)  # scores only: it chose nothing
     seed_everything(args.seed)
-    return choice, tok, label2id, train_ds, valid_ds, load_model(choice, "ner", label2id)
+    return choice, tok, label2id, train_ds, valid_ds, test_ds, load_model(choice, "ner", label2id)
 
 
 def _naive(model, tok, train_ds, args) -> None:
@@ -132,7 +135,7 @@ def run_method(method: str, args) -> dict:
 
     from helpers.precision import choose_precision
 
-    choice, tok, label2id, train_ds, valid_ds, model = _setup(args)
+    choice, tok, label2id, train_ds, valid_ds, test_ds, model = _setup(args)
     _sync()
     start = time.perf_counter()
     if method == "naive":
@@ -146,13 +149,13 @@ def run_method(method: str, args) -> dict:
     _sync()
     seconds = time.perf_counter() - start
     # on the device it was trained on, in fp32 for every method: the scores compare the weights only
-    _, outputs = evaluate(model, make_loader(valid_ds, tok, 64), precision="fp32")
+    _, outputs = evaluate(model, make_loader(test_ds, tok, 64), precision="fp32")
     trained_in = "fp32" if method in ("naive", "fit-fp32", "trainer", "trainer-grouped") else choose_precision().name
     return {"method": method, "seed": args.seed, "seconds": round(seconds, 2), "precision": trained_in,
             "sentences_per_s": round(args.epochs * len(train_ds) / seconds, 1),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "peak_gpu_mb": round(torch.cuda.max_memory_allocated() / 2**20) if torch.cuda.is_available() else None,
-            "f1": round(valid_ds.score(outputs)["f1"], 4),
+            "f1": round(test_ds.score(outputs)["f1"], 4),
             "model": {"fallback": f"{TINY} (offline fallback)", "local": Path(choice.requested).name}.get(
                 choice.source, choice.requested)}
 
@@ -227,7 +230,7 @@ def to_markdown(summary: list[dict], machine: str, args) -> str:
              f"lr {args.lr}, model {base['model']}), seeds {', '.join(map(str, args.seeds))}: "
              "mean ± standard deviation over the seeds.", "",
              f"| loop | precision | sentences/s | × vs {base['method']} | peak {'GPU' if gpu else 'RSS'} (MB) | "
-             "valid F1 | F1 per seed |",
+             "test F1 | F1 per seed |",
              "|---|---|---|---|---|---|---|"]
     for r in summary:
         peak = r.get("peak_gpu_mb") if gpu else r["peak_rss_mb"]
