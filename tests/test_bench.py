@@ -66,3 +66,25 @@ def test_the_targets_include_the_validating_trainer_when_it_ran():
             [("fit", 60, 0.58), ("trainer-precision", 60, 0.58), ("trainer-validating", 50, 0.57)]]
     assert bench.targets(rows)[-1] == ("- fit / the Trainer in the same precision, validating every epoch as fit does: "
                                        "1.20× the speed, F1 +0.010")
+
+
+def test_every_other_seed_runs_the_methods_in_reverse_order(monkeypatch, tmp_path):
+    """The machine's speed drifts over minutes: no method may always run in the same slot of a cycle."""
+    import json
+    import subprocess
+
+    order, real_run = [], subprocess.run
+
+    def fake_run(cmd, **kwargs):
+        if "--method" not in cmd:  # not a bench child (platform asks `uname` for the processor)
+            return real_run(cmd, **kwargs)
+        method, seed = cmd[cmd.index("--method") + 1], int(cmd[cmd.index("--seed") + 1])
+        order.append((seed, method))
+        row = {"method": method, "seed": seed, "model": "m", "sentences_per_s": 10.0, "f1": 0.5, "peak_rss_mb": 1.0}
+        return subprocess.CompletedProcess(cmd, 0, stdout=json.dumps(row) + "\n", stderr="")
+
+    monkeypatch.setattr(bench.subprocess, "run", fake_run)
+    bench.main(["--methods", "naive", "fit", "trainer", "--seeds", "1", "2", "3", "--no-inference", "--out", str(tmp_path)])
+    assert order == [(1, "naive"), (1, "fit"), (1, "trainer"), (2, "trainer"), (2, "fit"), (2, "naive"),
+                     (3, "naive"), (3, "fit"), (3, "trainer")]
+    assert (tmp_path / "bench.md").exists()

@@ -278,8 +278,10 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(run_method(args.method, args)))
         return 0
     results = []
-    for seed in args.seeds:
-        for method in args.methods:
+    for turn, seed in enumerate(args.seeds):
+        # every other seed runs the methods in reverse: the shared machine's speed drifts over minutes,
+        # and a fixed order would give one method the same slot of every cycle
+        for method in (args.methods if turn % 2 == 0 else args.methods[::-1]):
             cmd = [sys.executable, __file__, "--method", method, "--model", args.model,
                    "--epochs", str(args.epochs), "--batch-size", str(args.batch_size), "--lr", str(args.lr),
                    *(["--train-size", str(args.train_size)] if args.train_size else []),
